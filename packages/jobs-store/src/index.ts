@@ -1,0 +1,5 @@
+/**
+ * Job records on Redis: an atomic, fenced lifecycle, queries, results, events and retention.
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * The hotq consumer runtime and the hotq-worker command.
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './free-port.js';
+
+/** Options for a private redis-server. */
+export interface RedisServerOptions {
+  /** Port to listen on; a free one when absent. */
+  port?: number;
+  /** Turn on the append-only file (persistence across restarts). */
+  appendonly?: boolean;
+  /** Extra `--name value` arguments, e.g. `['--maxmemory-policy', 'allkeys-lru']`. */
+  args?: string[];
+}
+
+/** A redis-server child process owned by a test. */
+export interface RedisServer {
+  readonly port: number;
+  readonly url: string;
+  readonly dir: string;
+  /** Stops the server (SHUTDOWN NOSAVE semantics: SIGTERM, then SIGKILL after 5 s). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and data directory. */
+  start(): Promise<void>;
+  /** Stops it for good and removes its data directory. */
+  dispose(): Promise<void>;
+}
+
+async function answersPing(port: number): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.setTimeout(500);
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (data) => {
+      socket.destroy();
+      resolve(data.toString().startsWith('+PONG'));
+    });
+    socket.on('error', () => resolve(false));
+    socket.on('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/**
+ * Starts a throwaway `redis-server` on a loopback port with its own data directory.
+ * Never touches a developer's or CI's shared Redis.
+ */
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const port = options.port ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), 'hotq-redis-'));
+  let child: ChildProcess | undefined;
+
+  const start = async (): Promise<void> => {
+    const args = [
+      '--port', String(port),
+      '--bind', '127.0.0.1',
+      '--dir', dir,
+      '--save', '',
+      '--appendonly', options.appendonly ? 'yes' : 'no',
+      '--maxmemory-policy', 'noeviction',
+      ...(options.args ?? []),
+    ];
+    const proc = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = proc;
+    let failure: Error | undefined;
+    proc.on('error', (error) => {
+      failure = new Error(`could not start redis-server (is it installed and on PATH?): ${error.message}`);
+    });
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (failure) throw failure;
+      if (proc.exitCode !== null) throw new Error(`redis-server exited with code ${proc.exitCode} on port ${port}`);
+      if (await answersPing(port)) return;
+      await sleep(25);
+    }
+    proc.kill('SIGKILL');
+    throw new Error(`redis-server did not answer on port ${port} within 10 s`);
+  };
+
+  const stop = async (): Promise<void> => {
+    const proc = child;
+    child = undefined;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  await start();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}/0`,
+    dir,
+    start,
+    stop,
+    dispose: async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
