@@ -1,0 +1,51 @@
+import { InvalidArgumentError } from './errors.js';
+
+// Names become parts of Redis keys: no braces (hash tags), no spaces, nothing that could address
+// another key.
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const MESSAGE_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+export function checkName(argument: string, value: unknown): string {
+  if (typeof value !== 'string' || !NAME.test(value)) {
+    throw new InvalidArgumentError(
+      argument,
+      'a non-empty string of at most 128 letters, digits, ".", "_" or "-", starting with a letter or digit',
+      value,
+    );
+  }
+  return value;
+}
+
+export function checkMessageId(argument: string, value: unknown): string {
+  if (typeof value !== 'string' || !MESSAGE_ID.test(value)) {
+    throw new InvalidArgumentError(argument, 'a string of 1 to 128 letters, digits, "_" or "-"', value);
+  }
+  return value;
+}
+
+export function checkInteger(argument: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `from ${min} to ${max}`;
+    throw new InvalidArgumentError(argument, `an integer ${range}`, value);
+  }
+  return value;
+}
+
+export function checkVars(argument: string, value: unknown): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidArgumentError(argument, 'an object of string values', value);
+  }
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item !== 'string') throw new InvalidArgumentError(`${argument}.${key}`, 'a string', item);
+  }
+  return value as Record<string, string>;
+}
+
+export function checkHookName(argument: string, value: unknown): string {
+  if (value === undefined) return '';
+  if (typeof value !== 'string' || !/^[a-z][A-Za-z0-9_]{0,63}$/.test(value)) {
+    throw new InvalidArgumentError(argument, 'the name of a hook (letters, digits, "_")', value);
+  }
+  return value;
+}

@@ -1,0 +1,94 @@
+--[[
+  Shared by every TaskQueue script; prepended after the caller's hooks chunk (which defines HOOKS).
+
+  KEYS (the same for every script, all in the queue's hash tag):
+    1 ready    LIST  ids waiting, FIFO (RPUSH in, LPOP out)
+    2 delayed  ZSET  id -> due time (ms)
+    3 leased   ZSET  id -> lease expiry (ms)
+    4 dead     ZSET  id -> time dead-lettered (ms)
+    5 paused   STRING present while paused
+    6 cancel   SET   ids of leased messages asked to stop
+    7 stats    HASH  running totals: put, acked, retried, dead, expired, released
+    8 wake     LIST  tokens that wake idle consumers blocked in BLPOP
+  ARGV[1] is always the key base `{prefix:queue}`; a message lives in HASH `<base>:m:<id>` with
+  fields p (payload), a (attempts started), m (max attempts), t (lease token), c (consumer), r (reason).
+]]
+local K_READY, K_DELAYED, K_LEASED, K_DEAD = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local K_PAUSED, K_CANCEL, K_STATS, K_WAKE = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local BASE = ARGV[1]
+
+-- Redis server time, so every consumer shares one clock.
+local NOW = (function()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end)()
+
+local function msg_key(id)
+  return BASE .. ':m:' .. id
+end
+
+local function decode_vars(json)
+  if json == nil or json == '' then return {} end
+  return cjson.decode(json)
+end
+
+-- Calls the caller's hook `name` if it defines one; returns what the hook returns.
+local function call_hook(name, id, ctx)
+  local fn = HOOKS[name]
+  if fn == nil then return nil end
+  ctx.now = NOW
+  if ctx.vars == nil then ctx.vars = {} end
+  return fn(id, ctx)
+end
+
+-- Wakes up to `n` consumers blocked on the wake list; the list never holds more than 16 tokens.
+local function wake(n)
+  if n <= 0 then return end
+  if n > 16 then n = 16 end
+  local tokens = {}
+  for i = 1, n do tokens[i] = '1' end
+  redis.call('LPUSH', K_WAKE, unpack(tokens))
+  redis.call('LTRIM', K_WAKE, 0, 15)
+end
+
+-- The fence: the message is leased and its token is `token`. Returns its key, or nil when stale.
+local function held_lease(id, token)
+  local key = msg_key(id)
+  if redis.call('HGET', key, 't') ~= token then return nil end
+  if not redis.call('ZSCORE', K_LEASED, id) then return nil end
+  return key
+end
+
+-- Removes dead letters older than `retention_ms`, a few at a time, with their message hashes.
+local function trim_dead(retention_ms)
+  local old = redis.call('ZRANGEBYSCORE', K_DEAD, '-inf', NOW - retention_ms, 'LIMIT', 0, 10)
+  for _, id in ipairs(old) do
+    redis.call('DEL', msg_key(id))
+    redis.call('ZREM', K_DEAD, id)
+  end
+end
+
+-- Moves a message whose lease is held (or just expired) to the dead set, calling the dead hook.
+local function bury(id, key, attempt, token, reason, vars)
+  call_hook('dead', id, { token = token, attempt = attempt, reason = reason, vars = vars })
+  redis.call('ZREM', K_LEASED, id)
+  redis.call('SREM', K_CANCEL, id)
+  redis.call('ZADD', K_DEAD, NOW, id)
+  redis.call('HSET', key, 'r', reason)
+  redis.call('HDEL', key, 't', 'c')
+  redis.call('HINCRBY', K_STATS, 'dead', 1)
+end
+
+-- Acknowledges one lease: hook first (reads only were done before), then the queue's own writes.
+-- Returns 1 when acknowledged, 0 when the token is stale.
+local function ack_one(id, token, vars_json, hook)
+  local key = held_lease(id, token)
+  if key == nil then return 0 end
+  local attempt = tonumber(redis.call('HGET', key, 'a'))
+  if hook == nil or hook == '' then hook = 'ack' end
+  call_hook(hook, id, { token = token, attempt = attempt, vars = decode_vars(vars_json) })
+  redis.call('ZREM', K_LEASED, id)
+  redis.call('SREM', K_CANCEL, id)
+  redis.call('DEL', key)
+  return 1
+end

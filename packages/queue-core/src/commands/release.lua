@@ -1,0 +1,29 @@
+--[[
+  release: a consumer hands leases back without running them (graceful shutdown). The message goes
+  to the front of the ready list and the attempt does not count.
+
+  KEYS: see _lib.lua
+  ARGV: 1 base, 2 count, then per lease: id, token
+  Returns: how many leases were released (stale ones are skipped)
+]]
+local count = tonumber(ARGV[2])
+local released = 0
+for i = 0, count - 1 do
+  local id, token = ARGV[3 + i * 2], ARGV[4 + i * 2]
+  local key = held_lease(id, token)
+  if key then
+    local attempt = tonumber(redis.call('HGET', key, 'a')) - 1
+    call_hook('release', id, { token = token, attempt = attempt })
+    redis.call('HSET', key, 'a', attempt)
+    redis.call('HDEL', key, 't', 'c')
+    redis.call('ZREM', K_LEASED, id)
+    redis.call('SREM', K_CANCEL, id)
+    redis.call('LPUSH', K_READY, id)
+    released = released + 1
+  end
+end
+if released > 0 then
+  redis.call('HINCRBY', K_STATS, 'released', released)
+  wake(released)
+end
+return released
