@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { freePort } from './free-port.js';
-export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server.js';
+export { redisAnswers, startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server.js';
 export { setup } from './global-setup.js';
 export { uniqueName } from './unique-name.js';
 export type { RedisUrlContext } from './provided-context.js';

@@ -12,6 +12,8 @@ export interface RedisServerOptions {
   port?: number;
   /** Turn on the append-only file (persistence across restarts). */
   appendonly?: boolean;
+  /** Data directory to use (and keep); a temporary one, removed by dispose(), when absent. */
+  dir?: string;
   /** Extra `--name value` arguments, e.g. `['--maxmemory-policy', 'allkeys-lru']`. */
   args?: string[];
 }
@@ -29,9 +31,10 @@ export interface RedisServer {
   dispose(): Promise<void>;
 }
 
-async function answersPing(port: number): Promise<boolean> {
+/** Whether a Redis server answers PING on host:port (loopback by default). */
+export async function redisAnswers(port: number, host = '127.0.0.1'): Promise<boolean> {
   return await new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
+    const socket = createConnection({ port, host });
     socket.setTimeout(500);
     socket.on('connect', () => socket.write('PING\r\n'));
     socket.on('data', (data) => {
@@ -52,7 +55,8 @@ async function answersPing(port: number): Promise<boolean> {
  */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const port = options.port ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), 'hotq-redis-'));
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'hotq-redis-'));
   let child: ChildProcess | undefined;
 
   const start = async (): Promise<void> => {
@@ -75,7 +79,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     while (Date.now() < deadline) {
       if (failure) throw failure;
       if (proc.exitCode !== null) throw new Error(`redis-server exited with code ${proc.exitCode} on port ${port}`);
-      if (await answersPing(port)) return;
+      if (await redisAnswers(port)) return;
       await sleep(25);
     }
     proc.kill('SIGKILL');
@@ -102,7 +106,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     stop,
     dispose: async () => {
       await stop();
-      rmSync(dir, { recursive: true, force: true });
+      if (ownDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
