@@ -58,3 +58,14 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return `an array of ${value.length}`;
   return `a ${typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value}`;
 }
+
+/**
+ * A pickle asked to import, build or call a Python object (opcodes such as GLOBAL, STACK_GLOBAL,
+ * REDUCE, INST, OBJ, NEWOBJ, BUILD), which is how a pickle runs code when Python loads it. The
+ * pickle serializer refuses the whole item; nothing of it is returned.
+ * @public
+ */
+export class UnsafePickleError extends SerializationError {
+  /** Always `unsafe_pickle`, so a caller can tell a hostile payload from a damaged one. */
+  override readonly code: string = 'unsafe_pickle';
+}

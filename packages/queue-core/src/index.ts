@@ -22,3 +22,12 @@ export type {
   ReservedMessage,
   TaskQueueOptions,
 } from './task-queue-types.js';
+
+// HotQueue
+export { HotQueue } from './hot-queue.js';
+export type { HotQueueConsumeOptions, HotQueueGetOptions, HotQueueOptions, HotQueueWorker } from './hot-queue.js';
+export type { Serializer, SerializerName } from './serializers/serializer.js';
+export { jsonSerializer } from './serializers/json.js';
+export { pickleSerializer } from './serializers/pickle.js';
+export { rawSerializer } from './serializers/raw.js';
+export { UnsafePickleError } from './errors.js';
