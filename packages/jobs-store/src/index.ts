@@ -2,4 +2,9 @@
  * Job records on Redis: an atomic, fenced lifecycle, queries, results, events and retention.
  * @packageDocumentation
  */
-export {};
+export { JobsStore } from './jobs-store.js';
+export { JobsStoreError, JobInputError, JobNotFoundError, JobStateError } from './errors.js';
+export { isJobId } from './job-id.js';
+export { JOB_STATUSES } from './job-types.js';
+export type { BytesResult, Job, JobError, JobEvent, JobMessage, JobResult, JobStatus, SubmitInput } from './job-types.js';
+export type { HookVars, JobPage, JobsStoreOptions, ListQuery, PreparedRetry, PreparedSubmission } from './jobs-store-types.js';

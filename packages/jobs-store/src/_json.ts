@@ -1,0 +1,48 @@
+import { JobInputError } from './errors.js';
+import { describe, isPlainObject } from './_validate.js';
+
+/**
+ * Serializes `value` as JSON, refusing what JSON cannot carry faithfully: non-finite numbers (JSON has
+ * no NaN or Infinity; JSON.stringify would silently write null), BigInt, functions, symbols and objects
+ * that are neither plain nor have a `toJSON` (a Map would silently become `{}`). Object fields whose
+ * value is `undefined` are left out, as JSON.stringify does. Throws JobInputError naming `field`.
+ */
+export function toJsonText(field: string, value: unknown, maxBytes: number, limitName: string): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value, function (this: Record<string, unknown>, key: string, item: unknown) {
+      const where = key === '' ? '' : ` (at key ${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}...` : key)})`;
+      if (typeof item === 'number' && !Number.isFinite(item)) {
+        throw new JobInputError(field, `must be JSON, which has no ${String(item)}${where}`);
+      }
+      if (typeof item === 'bigint' || typeof item === 'function' || typeof item === 'symbol') {
+        throw new JobInputError(field, `must be JSON; ${describe(item)} is not${where}`);
+      }
+      const original = this[key];
+      if (typeof original === 'object' && original !== null && !Array.isArray(original) && !isPlainObject(original)
+        && typeof (original as { toJSON?: unknown }).toJSON !== 'function') {
+        throw new JobInputError(field, `must be JSON; ${describe(original)} is not${where}`);
+      }
+      return item;
+    });
+  } catch (error) {
+    if (error instanceof JobInputError) throw error;
+    throw new JobInputError(field, `must be JSON (${(error as Error).message})`);
+  }
+  if (text === undefined) text = 'null';
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > maxBytes) {
+    throw new JobInputError(field, `is ${bytes} bytes of JSON, over the limit of ${maxBytes} bytes (${limitName})`);
+  }
+  return text;
+}
+
+/** Parses JSON written by this package; a damaged value comes back as null rather than throwing. */
+export function parseJson(text: string | null | undefined): unknown {
+  if (text === null || text === undefined || text === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

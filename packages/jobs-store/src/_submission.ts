@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import { JobInputError } from './errors.js';
+import { newJobId } from './job-id.js';
+import type { SubmitInput } from './job-types.js';
+import type { PreparedSubmission } from './jobs-store-types.js';
+import { toJsonText } from './_json.js';
+import { checkInteger, checkKnownFields, checkType, describe, isPlainObject } from './_validate.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const FIELDS = ['type', 'params', 'delayMs', 'maxAttempts', 'timeoutMs', 'idempotencyKey'] as const;
+const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,200}$/;
+
+/** The hash an idempotency key is stored under: short, and free of anything that could address another key. */
+export function idempotencyHash(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('base64url').slice(0, 22);
+}
+
+/** Validates a submission (nothing is written) and builds the queue put whose `put` hook creates the record. */
+export function prepareSubmission(input: unknown, maxParamsBytes: number): PreparedSubmission {
+  if (!isPlainObject(input)) throw new JobInputError('body', `must be a JSON object (received ${describe(input)})`);
+  checkKnownFields(input, FIELDS);
+  const { type, params = {}, delayMs = 0, maxAttempts = 3, timeoutMs, idempotencyKey } = input as Partial<SubmitInput>;
+  checkType('type', type);
+  if (!isPlainObject(params)) throw new JobInputError('params', `must be a JSON object (received ${describe(params)})`);
+  const paramsText = toJsonText('params', params, maxParamsBytes, 'maxParamsBytes');
+  checkInteger('delayMs', delayMs, 0, 365 * DAY_MS, ' (365 days)');
+  checkInteger('maxAttempts', maxAttempts, 1, 100);
+  if (timeoutMs !== undefined && timeoutMs !== null) checkInteger('timeoutMs', timeoutMs, 1, DAY_MS, ' (24 hours)');
+  if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY.test(idempotencyKey))) {
+    throw new JobInputError('idempotencyKey', `must be 1 to 200 printable ASCII characters (received ${describe(idempotencyKey)})`);
+  }
+
+  const id = newJobId();
+  const vars: Record<string, string> = { type: type as string, params: paramsText, maxAttempts: String(maxAttempts) };
+  if (typeof timeoutMs === 'number') vars.timeoutMs = String(timeoutMs);
+  if (idempotencyKey !== undefined) vars.idem = idempotencyHash(idempotencyKey);
+  return {
+    id,
+    // The worker gets the params as they will be stored (JSON round trip), not the caller's object.
+    payload: { type: type as string, params: JSON.parse(paramsText) as Record<string, unknown>, timeoutMs: timeoutMs ?? null },
+    put: { id, delayMs, maxAttempts, vars },
+  };
+}

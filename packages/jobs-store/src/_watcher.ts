@@ -1,0 +1,165 @@
+import type { Redis } from 'ioredis';
+import { JobNotFoundError } from './errors.js';
+import type { Job, JobEvent } from './job-types.js';
+import { isPlainObject } from './_validate.js';
+
+/** What arrives for one job: a status change, a progress update, or "look again" after a reconnect. */
+type Signal = { kind: 'status' } | { kind: 'progress'; progress: Job['progress'] } | { kind: 'resync' };
+
+/**
+ * One listener of one job. Signals are handled one at a time, in order; until its first event (the job
+ * as read after subscribing) they are held back, so nothing that happened in between is lost.
+ */
+class Watcher {
+  closed = false;
+  private held: Signal[] | null = [];
+  private chain: Promise<void> = Promise.resolve();
+  private last: { status: string; attempts: number } | undefined;
+
+  constructor(
+    readonly id: string,
+    private readonly listener: (event: JobEvent) => void,
+    private readonly read: (id: string) => Promise<Job | null>,
+  ) {}
+
+  signal(signal: Signal): void {
+    if (this.closed) return;
+    if (this.held) this.held.push(signal);
+    else this.enqueue(signal);
+  }
+
+  start(job: Job): void {
+    this.emitStatus(job);
+    const held = this.held ?? [];
+    this.held = null;
+    for (const signal of held) this.enqueue(signal);
+  }
+
+  private enqueue(signal: Signal): void {
+    this.chain = this.chain.then(() => this.handle(signal)).catch(() => undefined);
+  }
+
+  private async handle(signal: Signal): Promise<void> {
+    if (this.closed) return;
+    if (signal.kind === 'progress') {
+      this.emit({ kind: 'progress', id: this.id, progress: signal.progress });
+      return;
+    }
+    // The event says only that the status changed: send the whole job as it is now.
+    const job = await this.read(this.id);
+    if (job !== null && !this.closed) this.emitStatus(job);
+  }
+
+  /** Sends the job unless it is what was sent last (a late event for a change already shown). */
+  private emitStatus(job: Job): void {
+    if (this.last && this.last.status === job.status && this.last.attempts === job.attempts) return;
+    this.last = { status: job.status, attempts: job.attempts };
+    this.emit({ kind: 'status', job });
+  }
+
+  private emit(event: JobEvent): void {
+    try {
+      this.listener(event);
+    } catch {
+      // A listener's failure is its own; the other listeners and later events go on.
+    }
+  }
+}
+
+function parseSignal(message: string): { id: string; signal: Signal } | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(message);
+  } catch {
+    return null;
+  }
+  if (!isPlainObject(value) || typeof value.id !== 'string') return null;
+  if ('progress' in value) {
+    const progress = value.progress;
+    if (typeof progress !== 'number' && !isPlainObject(progress)) return null;
+    return { id: value.id, signal: { kind: 'progress', progress: progress as Job['progress'] } };
+  }
+  return typeof value.status === 'string' ? { id: value.id, signal: { kind: 'status' } } : null;
+}
+
+/**
+ * The store's event channel: one subscriber connection (a duplicate of the store's), shared by all
+ * watchers, dispatching by job id; opened by the first watcher and closed when the last one leaves.
+ */
+export class EventHub {
+  private readonly watchers = new Map<string, Set<Watcher>>();
+  private connection: { client: Redis; subscribed: Promise<void> } | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly channel: string,
+    private readonly read: (id: string) => Promise<Job | null>,
+  ) {}
+
+  /** Subscribes, then reads the job and sends it as the first event. */
+  async watch(id: string, listener: (event: JobEvent) => void): Promise<() => Promise<void>> {
+    const watcher = new Watcher(id, listener, this.read);
+    this.add(watcher);
+    try {
+      await this.subscribe();
+      const job = await this.read(id);
+      if (job === null) throw new JobNotFoundError(id);
+      watcher.start(job);
+    } catch (error) {
+      this.remove(watcher);
+      throw error;
+    }
+    return async () => this.remove(watcher);
+  }
+
+  private add(watcher: Watcher): void {
+    let set = this.watchers.get(watcher.id);
+    if (!set) this.watchers.set(watcher.id, (set = new Set()));
+    set.add(watcher);
+  }
+
+  private remove(watcher: Watcher): void {
+    watcher.closed = true;
+    const set = this.watchers.get(watcher.id);
+    set?.delete(watcher);
+    if (set?.size === 0) this.watchers.delete(watcher.id);
+    if (this.watchers.size === 0 && this.connection) {
+      const { client } = this.connection;
+      this.connection = undefined;
+      client.disconnect();
+    }
+  }
+
+  private subscribe(): Promise<void> {
+    if (!this.connection) {
+      const client = this.redis.duplicate();
+      let connectedBefore = false;
+      client.on('error', () => {
+        // ioredis reconnects by itself; a watcher sees the state again after the reconnect (below).
+      });
+      client.on('ready', () => {
+        // Messages published while disconnected are lost: every watcher looks at its job again.
+        if (connectedBefore) for (const set of this.watchers.values()) for (const watcher of set) watcher.signal({ kind: 'resync' });
+        connectedBefore = true;
+      });
+      client.on('message', (_channel: string, message: string) => {
+        const parsed = parseSignal(message);
+        if (!parsed) return;
+        for (const watcher of this.watchers.get(parsed.id) ?? []) watcher.signal(parsed.signal);
+      });
+      const connection = {
+        client,
+        subscribed: client.subscribe(this.channel).then(
+          () => undefined,
+          (error: unknown) => {
+            if (this.connection === connection) this.connection = undefined;
+            client.disconnect();
+            throw error;
+          },
+        ),
+      };
+      this.connection = connection;
+    }
+    return this.connection.subscribed;
+  }
+}

@@ -1,0 +1,16 @@
+import { monotonicFactory } from 'ulid';
+
+/** A ULID in its canonical form: 26 Crockford base32 characters, upper case, the first at most 7. */
+const JOB_ID = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+
+/**
+ * Whether `value` is a job id: a ULID in canonical form (26 characters of Crockford base32, upper
+ * case). Anything else can never name a job, so it is refused before Redis is asked.
+ * @public
+ */
+export function isJobId(value: unknown): value is string {
+  return typeof value === 'string' && JOB_ID.test(value);
+}
+
+/** New ids, increasing even within one millisecond of this process. */
+export const newJobId: () => string = monotonicFactory();

@@ -1,0 +1,120 @@
+/**
+ * Where a job is in its life. `queued`, `delayed` and `running` are active (never expire);
+ * `succeeded`, `failed` and `cancelled` are terminal (kept for the store's retention time).
+ * @public
+ */
+export type JobStatus = 'queued' | 'delayed' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/**
+ * Every status, in lifecycle order.
+ * @public
+ */
+export const JOB_STATUSES: readonly JobStatus[] = Object.freeze([
+  'queued',
+  'delayed',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+] as const);
+
+/**
+ * What went wrong with a job.
+ * @public
+ */
+export interface JobError {
+  /** What happened, in words. */
+  message: string;
+  /** A machine-readable code, when the worker gave one (e.g. `unknown_type`). */
+  code?: string;
+}
+
+/**
+ * A job record, as the API shows it (the result is read apart, with {@link JobsStore.getResult}).
+ * Times are ISO-8601 strings of Redis server time.
+ * @public
+ */
+export interface Job {
+  /** A ULID: unique, URL-safe, time-sortable. */
+  id: string;
+  /** What to do: `[a-z0-9][a-z0-9_.-]{0,63}`. */
+  type: string;
+  /** The job's input, a JSON object. */
+  params: Record<string, unknown>;
+  /** Where it stands. */
+  status: JobStatus;
+  /** How many times a worker started it (reset by a manual retry). */
+  attempts: number;
+  /** Starts allowed before it fails for good. */
+  maxAttempts: number;
+  /** Per-attempt time limit in ms; null: none. */
+  timeoutMs: number | null;
+  /** When it was submitted. */
+  createdAt: string;
+  /** When its latest attempt started; null until then. */
+  startedAt: string | null;
+  /** When it reached a terminal status; null while active. */
+  finishedAt: string | null;
+  /** The latest progress its worker reported: 0..100 or a small JSON object. */
+  progress: number | Record<string, unknown> | null;
+  /** Why it failed (or its latest attempt did); null when nothing failed. */
+  error: JobError | null;
+  /** The consumer that runs (or last ran) it. */
+  worker: string | null;
+}
+
+/**
+ * The queue message of a job: what a worker needs to run it without reading the record.
+ * @public
+ */
+export interface JobMessage {
+  /** The job type. */
+  type: string;
+  /** The job's params. */
+  params: Record<string, unknown>;
+  /** Per-attempt time limit in ms; null: none. */
+  timeoutMs: number | null;
+}
+
+/**
+ * A submission, as a client sends it (`POST /jobs`). Unknown fields are refused.
+ * @public
+ */
+export interface SubmitInput {
+  /** The job type: `[a-z0-9][a-z0-9_.-]{0,63}`. */
+  type: string;
+  /** A JSON object (default `{}`), at most `maxParamsBytes` of JSON. */
+  params?: Record<string, unknown>;
+  /** Start no sooner than this many ms from now: an integer, 0 to 365 days. Default 0. */
+  delayMs?: number;
+  /** Starts allowed: an integer from 1 to 100. Default 3. */
+  maxAttempts?: number;
+  /** Per-attempt time limit: an integer from 1 ms to 24 h. Absent (or null): none. */
+  timeoutMs?: number | null;
+  /** 1 to 200 printable ASCII characters; the same key again answers with the first job. */
+  idempotencyKey?: string;
+}
+
+/**
+ * A job's result: a JSON value, or bytes with their content type.
+ * @public
+ */
+export type JobResult = { kind: 'json'; value: unknown } | { kind: 'bytes'; contentType: string; data: Buffer };
+
+/**
+ * A bytes result as a handler returns it (see {@link JobsStore.completion}).
+ * @public
+ */
+export interface BytesResult {
+  /** A MIME type such as `image/png`. */
+  contentType: string;
+  /** The bytes. */
+  data: Buffer | Uint8Array;
+}
+
+/**
+ * What {@link JobsStore.watch} tells a listener: the whole job after a status change (and first, its
+ * current state), or a progress update.
+ * @public
+ */
+export type JobEvent = { kind: 'status'; job: Job } | { kind: 'progress'; id: string; progress: Job['progress'] };

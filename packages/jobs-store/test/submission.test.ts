@@ -1,0 +1,117 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isJobId } from '../src/index.js';
+import { connect, Fixture } from './_support.js';
+
+let redis: Redis;
+let other: Redis;
+beforeAll(() => {
+  redis = connect();
+  other = connect();
+});
+afterAll(() => {
+  redis.disconnect();
+  other.disconnect();
+});
+
+describe('prepareSubmission', () => {
+  it('validates, writes nothing, and builds the queue put whose hook creates the record', async () => {
+    const f = new Fixture(redis);
+    const s = f.store.prepareSubmission({ type: 'wordcount', params: { text: 'a b' }, delayMs: 10, maxAttempts: 4, timeoutMs: 100, idempotencyKey: 'req-1' });
+    expect(isJobId(s.id)).toBe(true);
+    expect(s.payload).toEqual({ type: 'wordcount', params: { text: 'a b' }, timeoutMs: 100 });
+    expect(s.put).toMatchObject({ id: s.id, delayMs: 10, maxAttempts: 4 });
+    expect(s.put.vars).toMatchObject({ type: 'wordcount', params: '{"text":"a b"}', maxAttempts: '4', timeoutMs: '100' });
+    expect(s.put.vars.idem).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(Object.values(s.put.vars).every((value) => typeof value === 'string')).toBe(true);
+    expect(await f.keys()).toEqual([]);
+  });
+
+  it('applies the defaults: no params, no delay, 3 attempts, no timeout', () => {
+    const f = new Fixture(redis);
+    const s = f.store.prepareSubmission({ type: 'echo' });
+    expect(s.payload).toEqual({ type: 'echo', params: {}, timeoutMs: null });
+    expect(s.put).toMatchObject({ delayMs: 0, maxAttempts: 3 });
+    expect(s.put.vars.timeoutMs).toBeUndefined();
+    expect(s.put.vars.idem).toBeUndefined();
+    expect(f.store.prepareSubmission({ type: 'echo', timeoutMs: null }).payload.timeoutMs).toBeNull();
+  });
+
+  it('makes unique ids that sort by creation time', () => {
+    const f = new Fixture(redis);
+    const ids = Array.from({ length: 200 }, () => f.store.prepareSubmission({ type: 'echo' }).id);
+    expect(new Set(ids).size).toBe(200);
+    expect([...ids].sort()).toEqual(ids);
+  });
+});
+
+describe('the put hook', () => {
+  it('creates the record, its params, indexes and nothing else', async () => {
+    const f = new Fixture(redis);
+    const { id } = await f.submit({ type: 'echo', params: { n: 1 } });
+    const base = f.store.keyBase;
+    expect(await f.keys()).toEqual([`${base}:job:${id}`, `${base}:params:${id}`, `${base}:status:queued`, `${base}:type:echo`].sort());
+    expect(await redis.get(`${base}:params:${id}`)).toBe('{"n":1}');
+    expect(await redis.object('ENCODING', `${base}:job:${id}`)).toBe('listpack');
+  });
+
+  it('refuses a put that was already applied (a resend after the job ran) with the job\'s own id', async () => {
+    const f = new Fixture(redis);
+    const prepared = f.store.prepareSubmission({ type: 'echo' });
+    const ctx = { attempt: 0, vars: prepared.put.vars };
+    expect((await f.hooks.call('put', prepared.id, ctx)).refusal).toBeNull();
+    const token = await f.start(prepared.id);
+    await f.succeed(prepared.id, token);
+    expect((await f.hooks.call('put', prepared.id, ctx)).refusal).toBe(prepared.id);
+    expect((await f.store.get(prepared.id))?.status).toBe('succeeded');
+  });
+
+  it('refuses vars that did not come from prepareSubmission, writing nothing', async () => {
+    const f = new Fixture(redis);
+    const good = f.store.prepareSubmission({ type: 'echo' });
+    const bad: Record<string, string>[] = [
+      {},
+      { ...good.put.vars, type: 'Bad Type' },
+      { ...good.put.vars, type: 'a'.repeat(65) },
+      { ...good.put.vars, maxAttempts: 'many' },
+      { ...good.put.vars, timeoutMs: 'soon' },
+      { ...good.put.vars, idem: 'x}:y' },
+    ];
+    for (const vars of bad) expect((await f.hooks.call('put', good.id, { vars })).refusal).toBe('invalid');
+    expect((await f.hooks.call('put', 'not-a-ulid', { vars: good.put.vars })).refusal).toBe('invalid');
+    expect(await f.keys()).toEqual([]);
+  });
+});
+
+describe('idempotency keys', () => {
+  it('answers a repeated key with the first job', async () => {
+    const f = new Fixture(redis);
+    const first = await f.submit({ type: 'echo', params: { n: 1 }, idempotencyKey: 'order-42' });
+    const again = await f.submit({ type: 'echo', params: { n: 2 }, idempotencyKey: 'order-42' });
+    const different = await f.submit({ type: 'echo', idempotencyKey: 'order-43' });
+    expect(first.refusal).toBeNull();
+    expect(again.refusal).toBe(first.id);
+    expect(different.refusal).toBeNull();
+    expect(await f.store.get(again.id)).toBeNull();
+    expect((await f.store.counts()).queued).toBe(2);
+  });
+
+  it('lets exactly one of two racing submissions with the same key create a job', async () => {
+    const f = new Fixture(redis);
+    for (let round = 0; round < 25; round += 1) {
+      const key = `race-${round}`;
+      const a = f.store.prepareSubmission({ type: 'echo', idempotencyKey: key });
+      const b = f.store.prepareSubmission({ type: 'echo', idempotencyKey: key });
+      const [ra, rb] = await Promise.all([
+        f.hooks.call('put', a.id, { vars: a.put.vars }, redis),
+        f.hooks.call('put', b.id, { vars: b.put.vars }, other),
+      ]);
+      const winners = [ra.refusal, rb.refusal].filter((refusal) => refusal === null);
+      expect(winners).toHaveLength(1);
+      const winner = ra.refusal === null ? a.id : b.id;
+      expect([ra.refusal, rb.refusal]).toContain(winner);
+    }
+    expect((await f.store.counts()).queued).toBe(25);
+    expect((await f.store.list({ limit: 100 })).jobs).toHaveLength(25);
+  });
+});
