@@ -1,0 +1,140 @@
+import { JobsStore, type JobMessage } from '@hotq/jobs-store';
+import { TaskQueue } from '@hotq/queue-core';
+import express, { type RequestHandler } from 'express';
+import helmet from 'helmet';
+import { pino } from 'pino';
+import type { CreateAppOptions, HotqApp } from './create-app-options.js';
+import { checkAuthConfig, createAuth } from './internal/auth.js';
+import type { AppContext } from './internal/context.js';
+import { errorHandler, notFoundHandler } from './internal/errors.js';
+import { requestLogger } from './internal/logging.js';
+import { ApiMetrics } from './internal/metrics.js';
+import { createRedisCall } from './internal/redis-call.js';
+import { bodyReader, type Route } from './internal/route.js';
+import { jobEventRoutes } from './internal/routes/job-events.js';
+import { jobRoutes } from './internal/routes/jobs.js';
+import { systemRoutes } from './internal/routes/system.js';
+import { ThroughputMeter } from './internal/throughput.js';
+import { WorkerDirectory } from './internal/workers.js';
+
+/** A byte count, or a size such as `512kb` or `1mb`. */
+function checkBodyLimit(value: string | number): string | number {
+  const valid = typeof value === 'number' ? Number.isInteger(value) && value > 0 : /^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i.test(value);
+  if (!valid) throw new TypeError(`createApp: bodyLimit must be a positive byte count or a size such as '1mb' (got ${JSON.stringify(value)})`);
+  return value;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw new TypeError(`createApp: ${name} must be a positive integer (ms)`);
+  return value;
+}
+
+/**
+ * Makes the hotq jobs API: an Express app serving the routes of DESIGN.md (jobs, results, event
+ * streams, cancel, retry, stats, workers, probes, metrics, OpenAPI document) for one queue.
+ *
+ * Requests are authenticated first (when a token is set), then validated against the zod schemas
+ * that also produce /openapi.json; a rejected request writes nothing. Errors are JSON
+ * `{ error: { code, message, details? } }`; Redis outages are 503, never a crash.
+ *
+ * @example
+ * ```ts
+ * const redis = new Redis(process.env.REDIS_URL, { enableOfflineQueue: false });
+ * const app = createApp({ redis, queue: 'jobs' });
+ * const server = app.listen(3000);
+ * // later: await app.close(); server.close();
+ * ```
+ * @public
+ */
+export function createApp(options: CreateAppOptions): HotqApp {
+  if (typeof options !== 'object' || options === null) throw new TypeError('createApp: options must be an object');
+  const { redis, apiToken, readToken } = options;
+  if (typeof redis !== 'object' || redis === null || typeof redis.duplicate !== 'function') {
+    throw new TypeError('createApp: options.redis must be an ioredis client');
+  }
+  checkAuthConfig({ apiToken, readToken });
+  const prefix = options.prefix ?? 'hotq';
+  const queueName = options.queue ?? 'jobs';
+  const bodyLimit = checkBodyLimit(options.bodyLimit ?? '1mb');
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const commandTimeoutMs = positiveInteger('commandTimeoutMs', options.commandTimeoutMs, 5_000);
+  const keepAliveMs = positiveInteger('keepAliveMs', options.keepAliveMs, 15_000);
+
+  // The store's event subscriber is a duplicate of the store's connection and subscribes at once, which a
+  // connection without an offline queue refuses while it connects. Such a client (the recommended kind:
+  // writes fail fast) gets the store a connection of its own that waits; the store only reads with it
+  // (writes go through the queue's scripts on `redis`), so nothing is ever applied late.
+  const storeRedis = redis.options.enableOfflineQueue === false ? redis.duplicate({ enableOfflineQueue: true }) : undefined;
+  storeRedis?.on('error', () => {
+    // It reconnects by itself; outages are reported by requests (503) and /readyz.
+  });
+  let store: JobsStore;
+  let queue: TaskQueue<JobMessage>;
+  try {
+    store = new JobsStore({
+      redis: storeRedis ?? redis, prefix, queue: queueName,
+      ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
+    });
+    queue = new TaskQueue<JobMessage>({ redis, name: queueName, prefix, hooks: store.queueHooks(), commandTimeoutMs });
+  } catch (error) {
+    storeRedis?.disconnect();
+    throw error;
+  }
+  const streams = new Set<() => void>();
+  const ctx: AppContext = {
+    redis,
+    store,
+    queue,
+    logger,
+    metrics: new ApiMetrics(() => streams.size),
+    throughput: new ThroughputMeter(),
+    workers: new WorkerDirectory(redis, queue.keyBase),
+    keepAliveMs,
+    redisCall: createRedisCall(commandTimeoutMs),
+    streams,
+  };
+
+  const app = express() as HotqApp;
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.set('json escape', true);
+  app.use(helmet());
+  app.use(requestLogger(logger));
+  app.use(countRequests(ctx.metrics));
+
+  const auth = createAuth({ apiToken, readToken });
+  const routes: Route[] = [...jobRoutes(ctx), ...jobEventRoutes(ctx), ...systemRoutes(ctx, Math.min(commandTimeoutMs, 2_000))];
+  for (const { operation, handle } of routes) {
+    const named: RequestHandler = (_req, res, next) => {
+      res.locals.operationId = operation.operationId;
+      next();
+    };
+    const authenticate = auth({ public: operation.public === true, queryToken: operation.queryToken === true });
+    app[operation.method](operation.path, named, authenticate, ...bodyReader(operation, bodyLimit), async (req, res) => {
+      await handle(req, res);
+    });
+  }
+  // Anything else: authenticate first (an unknown path tells nothing to a stranger), then 404.
+  app.use(auth({}), notFoundHandler);
+  app.use(errorHandler(logger, bodyLimit));
+
+  app.close = async () => {
+    for (const close of [...ctx.streams]) close();
+    await queue.close();
+    storeRedis?.disconnect();
+  };
+  return app;
+}
+
+/** Counts answered requests by operation, method and status; times them. */
+function countRequests(metrics: ApiMetrics): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('close', () => {
+      const route = typeof res.locals.operationId === 'string' ? res.locals.operationId : 'unmatched';
+      metrics.requestDone(route, req.method, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
+  };
+}

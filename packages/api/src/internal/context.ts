@@ -1,0 +1,43 @@
+import type { Job, JobMessage, JobsStore } from '@hotq/jobs-store';
+import type { TaskQueue } from '@hotq/queue-core';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { ApiMetrics } from './metrics.js';
+import type { ThroughputMeter } from './throughput.js';
+import type { WorkerDirectory } from './workers.js';
+
+/** Everything a route handler needs, made once per app. */
+export interface AppContext {
+  readonly redis: Redis;
+  readonly store: JobsStore;
+  readonly queue: TaskQueue<JobMessage>;
+  readonly logger: Logger;
+  readonly metrics: ApiMetrics;
+  readonly throughput: ThroughputMeter;
+  readonly workers: WorkerDirectory;
+  /** Interval of the event stream's keep-alive comment. */
+  readonly keepAliveMs: number;
+  /** Bounds a Redis call (503 when Redis does not answer in time). */
+  redisCall<T>(work: Promise<T>, what: string): Promise<T>;
+  /** Closers of open event streams, so the app can end them when it closes. */
+  readonly streams: Set<() => void>;
+}
+
+/** The job as the API shows it: the documented fields and nothing else (never a lease token). */
+export function jobBody(job: Job): Job {
+  return {
+    id: job.id,
+    type: job.type,
+    params: job.params,
+    status: job.status,
+    attempts: job.attempts,
+    maxAttempts: job.maxAttempts,
+    timeoutMs: job.timeoutMs,
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    progress: job.progress,
+    error: job.error,
+    worker: job.worker,
+  };
+}

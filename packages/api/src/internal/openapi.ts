@@ -1,0 +1,53 @@
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+import type * as z from 'zod';
+import { OPERATIONS, type Operation } from './operations.js';
+
+/** Express `/jobs/:id` to OpenAPI `/jobs/{id}`. */
+const toOpenApiPath = (path: string): string => path.replace(/:([A-Za-z_]+)/g, '{$1}');
+
+function toOperation(operation: Operation): ZodOpenApiOperationObject {
+  const requestParams: { path?: z.ZodObject; query?: z.ZodObject } = {};
+  if (operation.params) requestParams.path = operation.params as z.ZodObject;
+  if (operation.query) requestParams.query = operation.query as z.ZodObject;
+  return {
+    operationId: operation.operationId,
+    summary: operation.summary,
+    ...(operation.description ? { description: operation.description } : {}),
+    ...(operation.public ? { security: [] } : {}),
+    ...(operation.params || operation.query ? { requestParams } : {}),
+    ...(operation.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: operation.body } } } }
+      : {}),
+    responses: operation.responses,
+  };
+}
+
+/**
+ * The OpenAPI 3.1 document of the route table, rendered from the same zod schemas that validate
+ * requests. Routes that need no token say so with an empty `security`.
+ */
+export function buildOpenApiDocument(version: string): ReturnType<typeof createDocument> {
+  const paths: ZodOpenApiPathsObject = {};
+  for (const operation of OPERATIONS) {
+    const path = toOpenApiPath(operation.path);
+    paths[path] = { ...paths[path], [operation.method]: toOperation(operation) };
+  }
+  return createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'hotq jobs API',
+      version,
+      description:
+        'Submit jobs, follow them, read their results. Errors are `{ error: { code, message, details? } }`. '
+        + 'When the server has a token, every route but /healthz and /readyz needs `Authorization: Bearer <token>`; '
+        + 'a read-only token may use GET routes only.',
+    },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'HOTQ_API_TOKEN, or HOTQ_API_READ_TOKEN for GET routes.' },
+      },
+    },
+    security: [{ bearer: [] }],
+    paths,
+  });
+}

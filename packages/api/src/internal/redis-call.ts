@@ -1,0 +1,27 @@
+import { ApiError, isRedisUnavailable } from './errors.js';
+
+/**
+ * Bounds one Redis call: when Redis does not answer within `ms`, or the connection is down, the
+ * request gets a 503 instead of hanging. Every write hotq sends is idempotent or fenced, so a
+ * command that still reaches Redis after the deadline cannot apply twice.
+ */
+export function createRedisCall(ms: number): <T>(work: Promise<T>, what: string) => Promise<T> {
+  return async <T>(work: Promise<T>, what: string): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ApiError('redis_unavailable', `Redis did not answer (${what}) within ${ms} ms; try again shortly`)), ms);
+    });
+    try {
+      return await Promise.race([work, deadline]);
+    } catch (error) {
+      if (!(error instanceof ApiError) && isRedisUnavailable(error)) {
+        throw new ApiError('redis_unavailable', `Redis is unavailable (${what}); try again shortly`);
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      // A call that loses the race may still reject later; that must not become an unhandled rejection.
+      work.catch(() => {});
+    }
+  };
+}

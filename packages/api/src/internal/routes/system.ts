@@ -1,0 +1,80 @@
+import type { AppContext } from '../context.js';
+import { ApiError } from '../errors.js';
+import { createRedisCall } from '../redis-call.js';
+import type { ScrapeSnapshot } from '../metrics.js';
+import { buildOpenApiDocument } from '../openapi.js';
+import * as op from '../operations.js';
+import { route, type Route } from '../route.js';
+import { STATUSES } from '../schemas.js';
+import { VERSION } from '../version.js';
+
+const HOME = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>hotq</title></head>
+<body>
+<h1>hotq</h1>
+<p>The jobs API. Its description: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).</p>
+<p>Submit with <code>POST /jobs</code>, follow with <code>GET /jobs/{id}/events</code>.</p>
+</body>
+</html>
+`;
+
+/** GET /stats, /workers, /healthz, /readyz, /metrics, /openapi.json and /. */
+export function systemRoutes(ctx: AppContext, probeTimeoutMs: number): Route[] {
+  const { store, queue, redis, redisCall, metrics, throughput, workers } = ctx;
+  const probe = createRedisCall(probeTimeoutMs);
+  let document: ReturnType<typeof buildOpenApiDocument> | undefined;
+
+  const counts = async (): Promise<ScrapeSnapshot['counts']> => {
+    const all = await redisCall(store.counts(), 'count jobs');
+    return Object.fromEntries(STATUSES.map((status) => [status, all[status] ?? 0])) as ScrapeSnapshot['counts'];
+  };
+
+  return [
+    // One round trip each, in parallel: counts, queue stats, worker presence.
+    route(op.getStats, async (_input, _req, res) => {
+      const [byStatus, stats, live] = await Promise.all([counts(), redisCall(queue.stats(), 'queue stats'), redisCall(workers.list(), 'list workers')]);
+      res.json({
+        counts: byStatus,
+        queue: { ready: stats.ready, delayed: stats.delayed, leased: stats.leased, dead: stats.dead },
+        workers: live.length,
+        throughput: throughput.observe(stats.totals),
+      });
+    }),
+
+    route(op.listWorkers, async (_input, _req, res) => {
+      res.json({ workers: await redisCall(workers.list(), 'list workers') });
+    }),
+
+    route(op.healthz, (_input, _req, res) => {
+      res.json({ status: 'ok' });
+    }),
+
+    route(op.readyz, async (_input, _req, res) => {
+      await probe(redis.ping(), 'ping');
+      res.json({ status: 'ready' });
+    }),
+
+    route(op.metrics, async (_input, _req, res) => {
+      let snapshot: ScrapeSnapshot | undefined;
+      try {
+        const [byStatus, stats, live] = await Promise.all([counts(), redisCall(queue.stats(), 'queue stats'), redisCall(workers.list(), 'list workers')]);
+        snapshot = { counts: byStatus, queue: stats, workers: live.length };
+        throughput.observe(stats.totals);
+      } catch (error) {
+        // Redis down: still answer, with hotq_redis_up 0 and this process's own counters.
+        if (!(error instanceof ApiError) || error.code !== 'redis_unavailable') throw error;
+      }
+      res.type(metrics.registry.contentType).send(await metrics.render(snapshot));
+    }),
+
+    route(op.openapi, (_input, _req, res) => {
+      document ??= buildOpenApiDocument(VERSION);
+      res.json(document);
+    }),
+
+    route(op.home, (_input, _req, res) => {
+      res.type('html').send(HOME);
+    }),
+  ];
+}

@@ -1,0 +1,209 @@
+// The zod schemas of the HTTP contract. The same objects validate requests (routes) and describe
+// requests and responses in the OpenAPI document (openapi.ts), so the two cannot drift apart.
+import * as z from 'zod';
+import 'zod-openapi';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Job statuses, in lifecycle order (a test checks they equal jobs-store's JOB_STATUSES). */
+export const STATUSES = ['queued', 'delayed', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+
+export const TYPE_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+/** ULID: 26 characters of Crockford base32 (upper case), the first at most 7 (48-bit time). */
+export const ID_PATTERN = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+
+/** An integer field with a range, its message naming the range. */
+function integer(min: number, max: number, description: string) {
+  const rule = `must be an integer from ${min} to ${max}`;
+  return z.int({ error: rule }).min(min, { error: rule }).max(max, { error: rule }).meta({ description });
+}
+
+/** A query value that must be a decimal integer in range (query values arrive as strings). */
+function queryInteger(min: number, max: number, fallback: number, description: string) {
+  const rule = `must be an integer from ${min} to ${max}`;
+  return z
+    .string()
+    .regex(/^[0-9]{1,9}$/, { error: rule })
+    .transform(Number)
+    .pipe(z.int().min(min, { error: rule }).max(max, { error: rule }))
+    .meta({
+      description,
+      override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
+        delete jsonSchema.pattern;
+        Object.assign(jsonSchema, { type: 'integer', minimum: min, maximum: max, default: fallback });
+      },
+    });
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+// ---- building blocks ------------------------------------------------------------------------
+
+export const JobId = z
+  .string()
+  .regex(ID_PATTERN, { error: 'must be a job id (a ULID: 26 characters of Crockford base32, upper case)' })
+  .meta({ id: 'JobId', description: 'A job id: a ULID (unique, URL-safe, time-sortable).', example: '01JD5Z3V9Q8W7E6R5T4Y3X2H1G' });
+
+export const JobType = z
+  .string({ error: 'must be a string' })
+  .regex(TYPE_PATTERN, { error: 'must match [a-z0-9][a-z0-9_.-]{0,63}' })
+  .meta({ id: 'JobType', description: 'The job type: what a worker does with it.', example: 'wordcount' });
+
+export const JobStatus = z
+  .enum(STATUSES, { error: `must be one of ${STATUSES.join(', ')}` })
+  .meta({ id: 'JobStatus', description: 'Where a job is in its life.' });
+
+/** A JSON object, kept as sent (not rebuilt, so no key is dropped or renamed). */
+const JsonObject = z
+  .custom<Record<string, unknown>>(isObject, { error: 'must be a JSON object' })
+  .meta({ override: { type: 'object', additionalProperties: {} } });
+
+const Progress = z
+  .union([z.number().min(0).max(100), JsonObject])
+  .nullable()
+  .meta({ description: 'A percentage from 0 to 100, or a small JSON object set by the handler; null before any.' });
+
+const Timestamp = z.iso.datetime().meta({ description: 'ISO-8601 time.' });
+
+export const JobError = z
+  .object({ message: z.string(), code: z.string().optional() })
+  .meta({ id: 'JobError', description: 'Why a job failed or was cancelled.' });
+
+// ---- requests -------------------------------------------------------------------------------
+
+export const SubmitBody = z
+  .strictObject(
+    {
+      type: JobType,
+      params: JsonObject.optional().meta({ description: 'Handler input: a JSON object. Default {}.' }),
+      delayMs: integer(0, 365 * DAY_MS, 'Run no sooner than this many ms from now. Default 0.').optional(),
+      maxAttempts: integer(1, 100, 'Attempts before the job fails for good. Default 3.').optional(),
+      timeoutMs: integer(1, DAY_MS, 'Abort an attempt after this many ms. Absent or null: no time limit.').nullable().optional(),
+      idempotencyKey: z
+        .string({ error: 'must be a string of 1 to 200 printable ASCII characters' })
+        .regex(/^[\x20-\x7e]{1,200}$/, { error: 'must be a string of 1 to 200 printable ASCII characters' })
+        .optional()
+        .meta({ description: 'Submitting the same key again answers 200 with the first job instead of making a new one.' }),
+    },
+    {
+      error: (issue) => {
+        if (issue.code === 'unrecognized_keys') return `unknown field(s): ${issue.keys.join(', ')}`;
+        return issue.code === 'invalid_type' ? 'must be a JSON object' : undefined;
+      },
+    },
+  )
+  .meta({ id: 'SubmitJob', description: 'A job to run.' });
+
+export const IdParams = z.strictObject({ id: JobId });
+
+export const ListQuery = z.strictObject(
+  {
+    status: JobStatus.optional(),
+    type: JobType.optional(),
+    limit: queryInteger(1, 1000, 50, 'Jobs per page, 1 to 1000. Default 50.').optional(),
+    cursor: z
+      .string()
+      .min(1, { error: 'must be the nextCursor of a previous page' })
+      .max(512, { error: 'must be the nextCursor of a previous page' })
+      .optional()
+      .meta({ description: 'The nextCursor of the previous page.' }),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown query parameter(s): ${issue.keys.join(', ')}` : undefined) },
+);
+
+/** The only query the event stream takes: its token, because EventSource cannot send headers. */
+export const EventsQuery = z.strictObject(
+  {
+    access_token: z.string().optional().meta({ description: 'The API token, for clients that cannot send an Authorization header (EventSource).' }),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown query parameter(s): ${issue.keys.join(', ')}` : undefined) },
+);
+
+/** Routes without a query string accept none. */
+export const NoQuery = z.strictObject(
+  {},
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown query parameter(s): ${issue.keys.join(', ')}` : undefined) },
+);
+
+// ---- responses ------------------------------------------------------------------------------
+
+export const Job = z
+  .object({
+    id: JobId,
+    type: JobType,
+    params: JsonObject,
+    status: JobStatus,
+    attempts: z.int().min(0).meta({ description: 'How many times a worker started it.' }),
+    maxAttempts: z.int().min(1),
+    timeoutMs: z.int().min(1).nullable(),
+    createdAt: Timestamp,
+    startedAt: Timestamp.nullable(),
+    finishedAt: Timestamp.nullable(),
+    progress: Progress,
+    error: JobError.nullable(),
+    worker: z.string().nullable().meta({ description: 'The worker that ran it last.' }),
+  })
+  .meta({ id: 'Job', description: 'A job record (without its result: see GET /jobs/{id}/result).' });
+
+export const JobList = z
+  .object({ jobs: z.array(Job), nextCursor: z.string().nullable().meta({ description: 'Pass as cursor for the next page; null on the last.' }) })
+  .meta({ id: 'JobList' });
+
+export const ProgressEvent = z
+  .object({ id: JobId, progress: Progress })
+  .meta({ id: 'ProgressEvent', description: 'The data of an `event: progress` message.' });
+
+export const Stats = z
+  .object({
+    counts: z.object(Object.fromEntries(STATUSES.map((status) => [status, z.int().min(0)])) as Record<(typeof STATUSES)[number], z.ZodInt>)
+      .meta({ description: 'Jobs by status (finished jobs until they expire).' }),
+    queue: z
+      .object({ ready: z.int(), delayed: z.int(), leased: z.int(), dead: z.int() })
+      .meta({ description: 'Messages waiting, waiting for a delay, held by workers, dead-lettered.' }),
+    workers: z.int().min(0).meta({ description: 'Workers alive (heartbeat within their TTL).' }),
+    throughput: z
+      .object({
+        windowSeconds: z.number().meta({ description: 'The span the rates are measured over (0 when this API has seen only one sample).' }),
+        submittedPerMinute: z.number().nullable(),
+        completedPerMinute: z.number().nullable().meta({ description: 'Acknowledged messages: succeeded, or cancelled while running.' }),
+        deadPerMinute: z.number().nullable().meta({ description: 'Messages that failed for good.' }),
+        totals: z
+          .object({ put: z.int(), acked: z.int(), retried: z.int(), dead: z.int(), expired: z.int(), released: z.int() })
+          .meta({ description: 'Running totals of the queue since it was created.' }),
+      })
+      .meta({ description: 'Rates measured by this API process between calls (at most 5 minutes apart), and the running totals.' }),
+  })
+  .meta({ id: 'Stats' });
+
+export const Worker = z
+  .object({
+    id: z.string().meta({ description: 'The worker id; also the `worker` field of the jobs it runs.' }),
+    host: z.string().meta({ description: 'Host name of its machine.' }),
+    pid: z.int().meta({ description: 'Its process id on that host.' }),
+    queue: z.string(),
+    concurrency: z.int().meta({ description: 'Jobs it runs at once at most.' }),
+    isolation: z.string().meta({ description: '`none` (handlers in the main thread) or `thread` (worker_threads).' }),
+    running: z.array(JobId).meta({ description: 'Ids of the jobs it holds now.' }),
+    startedAt: Timestamp,
+    lastBeatAt: Timestamp.meta({ description: 'Its last heartbeat (ISO-8601, its own clock).' }),
+    ttlMs: z.int().meta({ description: 'A worker that misses heartbeats for this long is gone.' }),
+  })
+  .meta({ id: 'Worker', description: 'A live worker, as its last heartbeat described it.' });
+
+export const WorkerList = z.object({ workers: z.array(Worker) }).meta({ id: 'WorkerList' });
+
+export const Health = z.object({ status: z.enum(['ok', 'ready']) }).meta({ id: 'Health' });
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.enum([
+        'invalid_request', 'unauthorized', 'forbidden', 'not_found', 'conflict',
+        'payload_too_large', 'unsupported_media_type', 'redis_unavailable', 'internal_error',
+      ]),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
