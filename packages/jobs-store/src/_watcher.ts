@@ -132,7 +132,9 @@ export class EventHub {
 
   private subscribe(): Promise<void> {
     if (!this.connection) {
-      const client = this.redis.duplicate();
+      // The subscription is sent as soon as the connection is made: let it wait for the connection
+      // even when the store's own client fails fast while disconnected (enableOfflineQueue: false).
+      const client = this.redis.duplicate({ enableOfflineQueue: true });
       let connectedBefore = false;
       client.on('error', () => {
         // ioredis reconnects by itself; a watcher sees the state again after the reconnect (below).
