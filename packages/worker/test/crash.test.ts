@@ -1,0 +1,92 @@
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { uniqueName } from '@hotq/test-harness';
+import { createWorker, type Handlers } from '../src/index.js';
+import { connect, fixture, memoryLogger, producer, runLog, spawnWorker, started, TERMINAL, until, type WorkerProcess } from './_helpers.js';
+
+let redis: Redis;
+let url: string;
+const children: WorkerProcess[] = [];
+
+beforeAll(() => {
+  url = inject('redisUrl');
+  redis = connect(url);
+});
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    child.kill('SIGKILL');
+    await child.exited;
+  }
+});
+afterAll(() => {
+  redis.disconnect();
+});
+
+describe('a worker killed mid-job', () => {
+  it('kill -9: another worker finishes the job once its lease runs out (attempts 2, succeeded)', async () => {
+    const queue = uniqueName('crash');
+    const runs = runLog();
+    const args = ['--redis-url', url, '--queue', queue, '--handlers', fixture('handlers.mjs'), '--lease-ms', '1000'];
+    const first = spawnWorker(args, { HOTQ_TEST_RUNLOG: runs.path });
+    children.push(first);
+    await first.waitForLog(started);
+
+    const jobs = producer(redis, queue);
+    const id = await jobs.submit({ type: 'nap', params: { ms: 1_500 } });
+    await until(() => runs.starts(id).length === 1, 'the first worker to start the job');
+    expect((await jobs.job(id)).status).toBe('running');
+    first.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+
+    const second = spawnWorker(args, { HOTQ_TEST_RUNLOG: runs.path });
+    children.push(second);
+    const job = await jobs.waitFor(id, TERMINAL, 15_000);
+    expect(job).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(await jobs.store.getResult(id)).toEqual({ kind: 'json', value: { napped: 1_500 } });
+    const starts = runs.starts(id);
+    expect(starts).toHaveLength(2);
+    expect(starts[1]).toMatch(new RegExp(`^${id} 2 ${second.child.pid}/`));
+    expect((await jobs.queue.stats()).leased).toBe(0);
+    await jobs.close();
+  });
+
+  it('a worker whose lease was taken over aborts its handler at the next heartbeat and records nothing', async () => {
+    const queue = uniqueName('lost');
+    const runs = runLog();
+    let reason: unknown;
+    // In this process: a handler that, once the rival below is spawned, hogs the event loop past
+    // its lease (so no heartbeat can run), then waits for its signal.
+    const spawned: { rival?: WorkerProcess } = {};
+    const handlers: Handlers = {
+      nap: async (_job, ctx) => {
+        await until(() => spawned.rival, 'the rival to be spawned');
+        const end = Date.now() + 4_000;
+        while (Date.now() < end) {
+          // Starving the heartbeat on purpose.
+        }
+        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+        reason = ctx.signal.reason;
+        return 'must not be recorded';
+      },
+    };
+    const { logger, lines } = memoryLogger();
+    const presumedDead = createWorker({ redis, queue, handlers, leaseMs: 500, heartbeatMs: 100, logger });
+    await presumedDead.start();
+    const jobs = producer(redis, queue);
+    const id = await jobs.submit({ type: 'nap', params: { ms: 300 } });
+    await until(async () => (await jobs.job(id)).status === 'running', 'this process to start the job');
+    // The rival starts while this process is stuck, and takes the job once the lease has run out.
+    const rival = spawnWorker(['--redis-url', url, '--queue', queue, '--handlers', fixture('handlers.mjs'), '--lease-ms', '500'], { HOTQ_TEST_RUNLOG: runs.path });
+    spawned.rival = rival;
+    children.push(rival);
+    await until(() => reason !== undefined, 'the handler to be aborted', 15_000);
+    expect(reason).toMatchObject({ code: 'lease_lost' });
+    expect(lines.some((line) => /lost the lease of a running job/.test(String(line.msg)))).toBe(true);
+    const job = await jobs.waitFor(id, TERMINAL, 10_000);
+    expect(job).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(await jobs.store.getResult(id)).toEqual({ kind: 'json', value: { napped: 300 } });
+    expect(runs.starts(id)).toHaveLength(1);
+    await presumedDead.stop({ graceMs: 0 });
+    await jobs.close();
+  });
+});
