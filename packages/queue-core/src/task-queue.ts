@@ -288,7 +288,12 @@ export class TaskQueue<T = unknown> {
   }
 
   private async waitForWork(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    const blocking = (this.blocking ??= this.redis.duplicate());
+    if (!this.blocking) {
+      this.blocking = this.redis.duplicate();
+      // Connection errors surface through the wait itself; the client reconnects on its own.
+      this.blocking.on('error', () => {});
+    }
+    const blocking = this.blocking;
     const onAbort = (): void => {
       // Disconnecting is the only way to interrupt BLPOP; a fresh connection is made next time.
       if (this.blocking === blocking) this.blocking = undefined;
