@@ -15,7 +15,6 @@ import { jobEventRoutes } from './internal/routes/job-events.js';
 import { jobRoutes } from './internal/routes/jobs.js';
 import { systemRoutes } from './internal/routes/system.js';
 import { ThroughputMeter } from './internal/throughput.js';
-import { WorkerDirectory } from './internal/workers.js';
 
 /** A byte count, or a size such as `512kb` or `1mb`. */
 function checkBodyLimit(value: string | number): string | number {
@@ -89,7 +88,6 @@ export function createApp(options: CreateAppOptions): HotqApp {
     logger,
     metrics: new ApiMetrics(() => streams.size),
     throughput: new ThroughputMeter(),
-    workers: new WorkerDirectory(redis, queue.keyBase),
     keepAliveMs,
     redisCall: createRedisCall(commandTimeoutMs),
     streams,

@@ -8,3 +8,4 @@ export { isJobId } from './job-id.js';
 export { JOB_STATUSES } from './job-types.js';
 export type { BytesResult, Job, JobError, JobEvent, JobMessage, JobResult, JobStatus, SubmitInput } from './job-types.js';
 export type { HookVars, JobPage, JobsStoreOptions, ListQuery, PreparedRetry, PreparedSubmission } from './jobs-store-types.js';
+export type { WorkerInfo } from './worker-info.js';

@@ -10,6 +10,8 @@ import { hooksChunk, ScriptSet } from './_scripts.js';
 import { prepareSubmission } from './_submission.js';
 import { checkInteger, checkJobId, checkKnownFields, checkName, checkStatus, checkType, describe, isPlainObject } from './_validate.js';
 import { EventHub } from './_watcher.js';
+import { readPresence, removePresence, writePresence } from './_presence.js';
+import type { WorkerInfo } from './worker-info.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MIB = 1024 * 1024;
@@ -240,6 +242,29 @@ export class JobsStore {
       total += purged;
       if (purged < PURGE_BATCH) return total;
     }
+  }
+
+  /**
+   * Records that a worker is alive (its heartbeat): the record expires after `info.ttlMs` unless
+   * written again. One round trip; writing it twice changes nothing more.
+   */
+  async recordWorker(info: WorkerInfo): Promise<void> {
+    if (typeof info !== 'object' || info === null || !/^[A-Za-z0-9_.:-]{1,200}$/.test(String(info.id))) {
+      throw new JobInputError('info.id', 'must be 1 to 200 letters, digits, ".", "_", ":" or "-"');
+    }
+    checkInteger('info.ttlMs', info.ttlMs, 1, DAY_MS);
+    await writePresence(this.redis, this.keyBase, info);
+  }
+
+  /** Removes a worker's presence record (a worker stopping cleanly). */
+  async forgetWorker(id: string): Promise<void> {
+    await removePresence(this.redis, this.keyBase, String(id));
+  }
+
+  /** Live workers (their records have not expired), most recent heartbeat first. Two round trips. */
+  async workers(limit = 1_000): Promise<WorkerInfo[]> {
+    checkInteger('limit', limit, 1, 10_000);
+    return await readPresence(this.redis, this.keyBase, limit);
   }
 
   /** The record and params of `id`, read together. */

@@ -8,4 +8,3 @@ export type { Isolation, StopOptions, Worker, WorkerOptions, WorkerState } from 
 export type { Handler, HandlerContext, HandlerJob, Handlers, JobLogMethod, JobLogger, ProgressValue } from './handler-types.js';
 export { NonRetryableError, WorkerError } from './errors.js';
 export { demoHandlers } from './demo-handlers.js';
-export { listWorkers, type ListWorkersOptions, type WorkerInfo } from './list-workers.js';

@@ -3,10 +3,9 @@ import { setImmediate as yieldTurn } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { TaskQueue, type AckRequest, type Lease, type ReservedMessage } from '@hotq/queue-core';
-import { JobsStore, type JobMessage } from '@hotq/jobs-store';
+import { JobsStore, type JobMessage, type WorkerInfo } from '@hotq/jobs-store';
 import { WorkerError } from './errors.js';
 import type { HandlerJob, ProgressValue } from './handler-types.js';
-import type { WorkerInfo } from './list-workers.js';
 import type { StopOptions, Worker, WorkerOptions, WorkerState } from './worker-types.js';
 import { reconnectDelay, retryDelay } from './_backoff.js';
 import { InlineExecutor, type Executor } from './_executor.js';
@@ -14,7 +13,6 @@ import { checkProgress, describeError, stopReason, type ErrorInfo, type StopCode
 import { loadHandlersModule, mergeHandlers, handlersModuleUrl } from './_handlers-module.js';
 import { createLogger } from './_logger.js';
 import { resolveOptions, type ResolvedOptions } from './_options.js';
-import { presenceKeys, removePresence, writePresence, type PresenceKeys } from './_presence.js';
 import { connectRedis, evictionPolicy, isUnavailable, withTimeout } from './_redis.js';
 import { ThreadPool } from './_thread-pool.js';
 
@@ -129,7 +127,6 @@ class WorkerRuntime implements Worker {
   private served: string[] = [];
 
   private readonly log: Logger;
-  private readonly keys: PresenceKeys;
   private redis!: Redis;
   private ownsRedis = false;
   private store!: JobsStore;
@@ -169,7 +166,6 @@ class WorkerRuntime implements Worker {
     this.queue = options.queue;
     this.prefix = options.prefix;
     this.log = (options.logger ?? createLogger('warn', 2)).child({ worker: options.id, queue: options.queue });
-    this.keys = presenceKeys(options.prefix, options.queue);
   }
 
   get state(): WorkerState {
@@ -617,7 +613,7 @@ class WorkerRuntime implements Worker {
     // Both calls are written before either answer is read: one round trip for all leases and presence.
     const [extended, presence] = await Promise.allSettled([
       jobs.length > 0 ? this.tasks.extend(jobs.map((job) => job.lease)) : Promise.resolve([]),
-      writePresence(this.redis, this.keys, info, CALL_TIMEOUT_MS),
+      withTimeout(this.store.recordWorker(info), CALL_TIMEOUT_MS, 'the worker heartbeat'),
     ]);
     if (extended.status === 'fulfilled') {
       extended.value.forEach((result, index) => {
@@ -691,7 +687,7 @@ class WorkerRuntime implements Worker {
     clearInterval(this.heartbeat);
     if (this.beating) await settlesWithin(this.beating, 1_000);
     if (this.connected()) {
-      await removePresence(this.redis, this.keys, this.id, 1_000).catch((error: unknown) => {
+      await withTimeout(this.store.forgetWorker(this.id), 1_000, 'removing the worker record').catch((error: unknown) => {
         this.log.debug(errorFields(error), 'could not remove the presence record (it expires by itself)');
       });
     }

@@ -4,7 +4,6 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ApiMetrics } from './metrics.js';
 import type { ThroughputMeter } from './throughput.js';
-import type { WorkerDirectory } from './workers.js';
 
 /** Everything a route handler needs, made once per app. */
 export interface AppContext {
@@ -14,7 +13,6 @@ export interface AppContext {
   readonly logger: Logger;
   readonly metrics: ApiMetrics;
   readonly throughput: ThroughputMeter;
-  readonly workers: WorkerDirectory;
   /** Interval of the event stream's keep-alive comment. */
   readonly keepAliveMs: number;
   /** Bounds a Redis call (503 when Redis does not answer in time). */

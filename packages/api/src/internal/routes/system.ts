@@ -21,7 +21,7 @@ const HOME = `<!doctype html>
 
 /** GET /stats, /workers, /healthz, /readyz, /metrics, /openapi.json and /. */
 export function systemRoutes(ctx: AppContext, probeTimeoutMs: number): Route[] {
-  const { store, queue, redis, redisCall, metrics, throughput, workers } = ctx;
+  const { store, queue, redis, redisCall, metrics, throughput } = ctx;
   const probe = createRedisCall(probeTimeoutMs);
   let document: ReturnType<typeof buildOpenApiDocument> | undefined;
 
@@ -33,7 +33,7 @@ export function systemRoutes(ctx: AppContext, probeTimeoutMs: number): Route[] {
   return [
     // One round trip each, in parallel: counts, queue stats, worker presence.
     route(op.getStats, async (_input, _req, res) => {
-      const [byStatus, stats, live] = await Promise.all([counts(), redisCall(queue.stats(), 'queue stats'), redisCall(workers.list(), 'list workers')]);
+      const [byStatus, stats, live] = await Promise.all([counts(), redisCall(queue.stats(), 'queue stats'), redisCall(store.workers(), 'list workers')]);
       res.json({
         counts: byStatus,
         queue: { ready: stats.ready, delayed: stats.delayed, leased: stats.leased, dead: stats.dead },
@@ -43,7 +43,7 @@ export function systemRoutes(ctx: AppContext, probeTimeoutMs: number): Route[] {
     }),
 
     route(op.listWorkers, async (_input, _req, res) => {
-      res.json({ workers: await redisCall(workers.list(), 'list workers') });
+      res.json({ workers: await redisCall(store.workers(), 'list workers') });
     }),
 
     route(op.healthz, (_input, _req, res) => {
@@ -58,7 +58,7 @@ export function systemRoutes(ctx: AppContext, probeTimeoutMs: number): Route[] {
     route(op.metrics, async (_input, _req, res) => {
       let snapshot: ScrapeSnapshot | undefined;
       try {
-        const [byStatus, stats, live] = await Promise.all([counts(), redisCall(queue.stats(), 'queue stats'), redisCall(workers.list(), 'list workers')]);
+        const [byStatus, stats, live] = await Promise.all([counts(), redisCall(queue.stats(), 'queue stats'), redisCall(store.workers(), 'list workers')]);
         snapshot = { counts: byStatus, queue: stats, workers: live.length };
         throughput.observe(stats.totals);
       } catch (error) {
