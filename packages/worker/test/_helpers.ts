@@ -49,7 +49,7 @@ export function producer(redis: Redis, queueName: string, prefix = 'hotq'): Prod
       return submission.id;
     },
     job,
-    async waitFor(id, statuses, timeoutMs = 10_000) {
+    async waitFor(id, statuses, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       let last: Job | undefined;
       while (Date.now() < deadline) {
@@ -71,7 +71,7 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export async function until<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+export async function until<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -152,7 +152,7 @@ export function spawnWorker(args: readonly string[], env: Record<string, string 
     stderr,
     logs,
     exited,
-    async waitForLog(match, timeoutMs = 10_000) {
+    async waitForLog(match, timeoutMs = 20_000) {
       let exitedEarly = false;
       void exited.then(() => (exitedEarly = true));
       return await until(() => {

@@ -38,7 +38,7 @@ describe('isolation "thread"', () => {
     await until(() => runs.starts(id).length === 1, 'the job to start');
     // A rival that would take the job if the lease ever ran out.
     await worker(queue, ['--lease-ms', '600'], runs);
-    const job = await jobs.waitFor(id, TERMINAL, 10_000);
+    const job = await jobs.waitFor(id, TERMINAL, 40_000);
     expect(job).toMatchObject({ status: 'succeeded', attempts: 1 });
     expect(await jobs.store.getResult(id)).toEqual({ kind: 'json', value: { burned: 1_800, spins: true, isMainThread: false } });
     expect(runs.starts(id)).toHaveLength(1);
@@ -51,10 +51,10 @@ describe('isolation "thread"', () => {
     const starving = await worker(queue, ['--lease-ms', '500'], runs);
     const jobs = producer(redis, queue);
     // Long enough for the rival below to start (and take the job) before the first attempt ends.
-    const id = await jobs.submit({ type: 'burn', params: { ms: 3_500 } });
+    const id = await jobs.submit({ type: 'burn', params: { ms: 6_000 } });
     await until(() => runs.starts(id).length === 1, 'the job to start');
     await worker(queue, ['--lease-ms', '500', '--isolation', 'thread'], runs);
-    const job = await jobs.waitFor(id, TERMINAL, 10_000);
+    const job = await jobs.waitFor(id, TERMINAL, 40_000);
     // Run twice, recorded once: the second attempt's result; the first's completion is fenced out.
     expect(job).toMatchObject({ status: 'succeeded', attempts: 2 });
     expect(runs.starts(id)).toHaveLength(2);

@@ -28,7 +28,7 @@ describe('npm start', () => {
     const output: string[] = [];
     child.stderr.on('data', (data) => output.push(String(data)));
     const base = await new Promise<string>((resolveBase, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no "hotq is up" line: ${output.join('')}`)), 30_000);
+      const timer = setTimeout(() => reject(new Error(`no "hotq is up" line: ${output.join('')}`)), 60_000);
       createInterface({ input: child.stdout }).on('line', (line) => {
         output.push(line);
         const match = /^hotq is up: (http:\/\/\S+)/.exec(line);
