@@ -41,8 +41,10 @@ async function main(): Promise<void> {
   const env = { ...process.env, REDIS_URL: redis.url };
   const port = process.env.PORT ?? '3000';
   const children: ChildProcess[] = [];
-  const api = spawn(process.execPath, [binOf('@hotq/api', 'hotq-api'), '--port', port], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const worker = spawn(process.execPath, [binOf('@hotq/worker', 'hotq-worker')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  // The children get process groups of their own: a terminal's Ctrl-C reaches only this process,
+  // which then stops each child exactly once (a second signal would make a worker quit at once).
+  const api = spawn(process.execPath, [binOf('@hotq/api', 'hotq-api'), '--port', port], { env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  const worker = spawn(process.execPath, [binOf('@hotq/worker', 'hotq-worker')], { env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
   children.push(api, worker);
 
   let stopping = false;
@@ -57,8 +59,7 @@ async function main(): Promise<void> {
     await redis.server?.stop();
     process.exit(code);
   };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(0));
   for (const child of children) {
     child.once('exit', (code) => {
       if (!stopping) {

@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePort, startRedisServer, type RedisServer } from '@hotq/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRedis, NoRedisError } from '../src/find-redis.js';
+import { resultOf, startStack, submit } from './_stack.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const startScript = resolve(here, '../dist/start.js');
@@ -21,46 +20,36 @@ afterAll(async () => {
 
 describe('npm start', () => {
   it('runs the API and a worker on the given Redis, serves a demo job, and stops cleanly on Ctrl-C', async () => {
-    const child = spawn(process.execPath, [startScript], {
-      env: { ...process.env, REDIS_URL: server.url, PORT: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const output: string[] = [];
-    child.stderr.on('data', (data) => output.push(String(data)));
-    const base = await new Promise<string>((resolveBase, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no "hotq is up" line: ${output.join('')}`)), 60_000);
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        output.push(line);
-        const match = /^hotq is up: (http:\/\/\S+)/.exec(line);
-        if (match) {
-          clearTimeout(timer);
-          resolveBase(match[1] as string);
-        }
-      });
-    });
-    expect(output.join('\n')).toMatch(/curl -s -X POST/);
-
-    const submitted = await fetch(`${base}/jobs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ type: 'wordcount', params: { text: 'to be or not to be' } }),
-    });
-    expect(submitted.status).toBe(201);
-    const { id } = (await submitted.json()) as { id: string };
-    let result: Response | undefined;
-    for (let i = 0; i < 100; i++) {
-      result = await fetch(`${base}/jobs/${id}/result`);
-      if (result.status === 200) break;
-      await new Promise((r) => setTimeout(r, 100));
+    const stack = await startStack(process.execPath, [startScript], { env: { ...process.env, REDIS_URL: server.url, PORT: '0' }, timeoutMs: 60_000 });
+    let stopped = false;
+    try {
+      const id = await submit(stack.base, { type: 'wordcount', params: { text: 'to be or not to be' } });
+      expect(await resultOf(stack.base, id)).toMatchObject({ words: 6, unique: 4 });
+      // The lines after "hotq is up": copy-paste commands for the first job.
+      expect(stack.output.join('\n')).toMatch(/curl -s -X POST .*\/jobs/);
+      expect(await stack.stop()).toBe(0);
+      stopped = true;
+      // Nothing is left listening.
+      await expect(fetch(`${stack.base}/healthz`)).rejects.toThrow();
+    } finally {
+      if (!stopped) await stack.stop();
     }
-    expect(result?.status).toBe(200);
-    expect(await result!.json()).toMatchObject({ words: 6, unique: 4 });
+  });
 
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
-    // Nothing is left listening.
-    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+  it('streams a queued job through running to succeeded to an SSE client, with the real worker', async () => {
+    const stack = await startStack(process.execPath, [startScript], { env: { ...process.env, REDIS_URL: server.url, PORT: '0' }, timeoutMs: 60_000 });
+    try {
+      // Keep the single worker busy, so the demo job waits in the queue while we subscribe.
+      await submit(stack.base, { type: 'sleep', params: { ms: 1_500 } });
+      const id = await submit(stack.base, { type: 'sleep', params: { ms: 300 } });
+      const response = await fetch(`${stack.base}/jobs/${id}/events`);
+      expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
+      const text = await response.text(); // the stream ends after the terminal status
+      const statuses = [...text.matchAll(/event: status\ndata: (.*)\n/g)].map((match) => (JSON.parse(match[1] as string) as { status: string }).status);
+      expect(statuses).toEqual(['queued', 'running', 'succeeded']);
+    } finally {
+      await stack.stop();
+    }
   });
 
   it('says how to get Redis, and fails, when none can be had', async () => {
