@@ -6,8 +6,8 @@ export interface Stack {
   child: ChildProcess;
   base: string;
   output: string[];
-  /** Ctrl-C, then the exit code. */
-  stop(): Promise<number | null>;
+  /** Ctrl-C, then the exit code (or the signal that ended it, as npm ends on SIGINT). */
+  stop(): Promise<number | string | null>;
 }
 
 /** Starts the stack with `command args` and waits for its "hotq is up" line. */
@@ -38,7 +38,7 @@ export async function startStack(command: string, args: string[], options: { cwd
   return {
     child, base, output,
     stop: async () => {
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
       process.kill(-(child.pid as number), 'SIGINT');
       return await exited;
     },
