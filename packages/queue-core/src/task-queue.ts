@@ -144,8 +144,12 @@ export class TaskQueue<T = unknown> {
     return reply === 1;
   }
 
-  /** Fails a leased message: retried after `delayMs`, or dead-lettered. `stale` when the token is. */
-  async nack(lease: Lease, options: NackOptions = {}): Promise<'retry' | 'dead' | 'stale'> {
+  /**
+   * Fails a leased message: retried after `delayMs`, or dead-lettered. `cancelled` when someone asked
+   * it to stop meanwhile ({@link TaskQueue.remove}): it ends through the `cancel` hook instead.
+   * `stale` when the token is.
+   */
+  async nack(lease: Lease, options: NackOptions = {}): Promise<'retry' | 'dead' | 'cancelled' | 'stale'> {
     this.checkLease('lease', lease);
     const delayMs = checkInteger('options.delayMs', options.delayMs ?? 0, 0, 365 * DAY_MS);
     const reason = options.reason ?? 'failed';
@@ -153,7 +157,7 @@ export class TaskQueue<T = unknown> {
     const vars = checkVars('options.vars', options.vars);
     return (await this.run('nack', [
       lease.id, lease.token, delayMs, options.dead ? '1' : '0', reason.slice(0, 2_000), vars ? JSON.stringify(vars) : '', this.deadRetentionMs,
-    ])) as 'retry' | 'dead' | 'stale';
+    ])) as 'retry' | 'dead' | 'cancelled' | 'stale';
   }
 
   /** Renews many leases in one round trip (a consumer's heartbeat). */

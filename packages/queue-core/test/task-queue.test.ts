@@ -289,3 +289,23 @@ describe('TaskQueue bad input', () => {
     expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 0, totals: { put: 0 } });
   });
 });
+
+describe('TaskQueue cancellation of a leased message', () => {
+  it('ends it through the cancel hook when it is nacked or released after the stop was asked', async () => {
+    const name = uniqueName('cq');
+    const base = `{hotq:${name}}`;
+    const hooks = `local H = {}
+      function H.cancel(id, ctx) redis.call('SET', ${JSON.stringify(base)} .. ':ended:' .. id, ctx.reason) end
+      return H`;
+    const queue = makeQueue({ name, hooks });
+    await queue.putMany([{ payload: 1, id: 'n' }, { payload: 2, id: 'r' }]);
+    const [n, r] = (await queue.reserve({ count: 2 })).messages;
+    expect(await queue.remove('n')).toEqual({ outcome: 'cancel-requested' });
+    expect(await queue.remove('r')).toEqual({ outcome: 'cancel-requested' });
+    expect(await queue.nack(n!, { delayMs: 0 })).toBe('cancelled');
+    expect(await queue.release([r!])).toBe(0);
+    expect(await redis.get(`${base}:ended:n`)).toBe('cancelled while running');
+    expect(await redis.get(`${base}:ended:r`)).toBe('cancelled before it finished');
+    expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 0, leased: 0, dead: 0 });
+  });
+});

@@ -1,14 +1,29 @@
 import { randomUUID } from 'node:crypto';
 
-/** A job the API accepted, and what kind it is. */
+/** The kinds of job the chaos run submits; each stresses one path (see handlers.ts). */
+export type Kind = 'quick' | 'slow' | 'flaky' | 'doomed' | 'cancel';
+
+/** A job the API accepted, what kind it is, and (for `cancel`) how its cancellation was answered. */
 export interface Submitted {
   id: string;
-  kind: 'quick' | 'slow' | 'flaky' | 'doomed';
+  kind: Kind;
+  maxAttempts: number;
+  /** DELETE's answer: 200 cancelled while queued, 202 asked to stop while running, 409 already over. */
+  cancel?: { status: number; ambiguous: boolean };
+}
+
+/** What the submitters saw. */
+export interface SubmitStats {
+  /** Submissions answered 503 or not at all (Redis or the API away), sent again with the same idempotency key. */
+  resent: number;
+  /** Resent submissions answered 200: the first attempt had been applied although its answer was lost. */
+  recovered: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function bodyFor(index: number): { kind: Submitted['kind']; body: Record<string, unknown> } {
+function bodyFor(index: number): { kind: Kind; body: Record<string, unknown> } {
+  if (index % 20 === 7) return { kind: 'cancel', body: { type: 'slow', params: { ms: 1_500 }, maxAttempts: 5 } };
   const roll = index % 10;
   if (roll < 6) return { kind: 'quick', body: { type: 'quick', params: { n: index }, maxAttempts: 5 } };
   if (roll < 8) return { kind: 'slow', body: { type: 'slow', params: { ms: 100 + (index % 5) * 100 }, maxAttempts: 5 } };
@@ -16,37 +31,71 @@ function bodyFor(index: number): { kind: Submitted['kind']; body: Record<string,
   return { kind: 'doomed', body: { type: 'doomed', params: {}, maxAttempts: 2 } };
 }
 
+/** Sends a request again until it gets an answer other than 503 (Redis away) or no answer (the API away). */
+async function untilAnswered(send: () => Promise<Response>, onRetry: () => void): Promise<Response> {
+  for (;;) {
+    const response = await send().catch(() => undefined);
+    if (response && response.status !== 503) return response;
+    if (response) await response.body?.cancel();
+    onRetry();
+    await sleep(200);
+  }
+}
+
 /**
- * Submits `count` jobs, 16 at a time. Each carries an idempotency key, so a submission answered
- * with an error (Redis restarting) is simply sent again until accepted, and never doubles a job.
+ * Submits `count` jobs, 16 at a time and spread over at least `spreadMs`, to whichever API `base()`
+ * names at the time (the API may be killed and replaced meanwhile). Each carries an idempotency key, so a submission answered 503 or not
+ * at all is simply sent again until accepted, and never makes a second job. One job in twenty is
+ * cancelled (DELETE) a moment after it is accepted, while it is queued or running.
  */
-export async function submitAll(base: string, count: number, log: (line: string) => void): Promise<Submitted[]> {
+export async function submitAll(base: () => string, count: number, spreadMs: number, log: (line: string) => void): Promise<{ jobs: Submitted[]; stats: SubmitStats }> {
   const accepted: Submitted[] = [];
+  const begun = Date.now();
+  const cancels: Array<Promise<void>> = [];
+  const stats: SubmitStats = { resent: 0, recovered: 0 };
   let next = 0;
-  let retries = 0;
   const lane = async () => {
     while (next < count) {
       const index = next++;
+      // Paced over spreadMs at least, so that the faults happen while submissions are coming in.
+      const due = begun + (index * spreadMs) / count;
+      if (due > Date.now()) await sleep(due - Date.now());
       const { kind, body } = bodyFor(index);
       const idempotencyKey = randomUUID();
-      for (;;) {
-        const response = await fetch(`${base}/jobs`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ ...body, idempotencyKey }),
-        }).catch(() => undefined);
-        if (response && (response.status === 201 || response.status === 200)) {
-          const job = (await response.json()) as { id: string };
-          accepted.push({ id: job.id, kind });
-          break;
-        }
-        if (response && response.status !== 503) throw new Error(`POST /jobs answered ${response.status}: ${await response.text()}`);
-        retries += 1;
-        await sleep(200);
+      let resent = false;
+      const response = await untilAnswered(
+        () => fetch(`${base()}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, idempotencyKey }) }),
+        () => {
+          resent = true;
+          stats.resent += 1;
+        },
+      );
+      if (response.status !== 201 && response.status !== 200) throw new Error(`POST /jobs answered ${response.status}: ${await response.text()}`);
+      if (response.status === 200) {
+        if (!resent) throw new Error('POST /jobs answered 200 (an existing job) to a key never sent before');
+        stats.recovered += 1;
       }
+      const job = (await response.json()) as { id: string };
+      const submitted: Submitted = { id: job.id, kind, maxAttempts: body.maxAttempts as number };
+      accepted.push(submitted);
+      if (kind === 'cancel') cancels.push(cancelLater(base, submitted, (index * 37) % 1_500));
     }
   };
   await Promise.all(Array.from({ length: 16 }, lane));
-  if (retries > 0) log(`${retries} submission(s) retried while Redis was away`);
-  return accepted;
+  await Promise.all(cancels);
+  log(`${stats.resent} submission(s) resent while Redis or the API was away (${stats.recovered} of them had been applied already: answered 200 with the same job)`);
+  return { jobs: accepted, stats };
+}
+
+async function cancelLater(base: () => string, job: Submitted, delayMs: number): Promise<void> {
+  await sleep(delayMs);
+  let ambiguous = false;
+  const response = await untilAnswered(
+    () => fetch(`${base()}/jobs/${job.id}`, { method: 'DELETE' }),
+    // A DELETE that got no answer, or 503, may still have been applied: its successor's answer is then not the whole story.
+    () => (ambiguous = true),
+  );
+  await response.body?.cancel();
+  if (![200, 202, 409].includes(response.status)) throw new Error(`DELETE /jobs/${job.id} answered ${response.status}`);
+  job.cancel = { status: response.status, ambiguous };
 }

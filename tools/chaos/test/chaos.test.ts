@@ -6,10 +6,11 @@ import { describe, expect, it } from 'vitest';
 const main = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
 
 describe('chaos (short form)', () => {
-  it('ends every job exactly once through worker kills and a Redis restart', () => {
+  it('ends every job exactly once through worker kills, an API kill, a Redis restart and a Redis kill', () => {
     const run = spawnSync(process.execPath, [main, '--short'], { encoding: 'utf8', timeout: 110_000 });
     const output = `${run.stdout}\n${run.stderr}`;
-    expect(output).toMatch(/chaos over: \d+ SIGKILLs/);
+    expect(output).toMatch(/chaos over: \d+ worker SIGKILLs, \d+ worker SIGTERMs, 1 Redis restart\(s\), 1 API SIGKILL\(s\), 1 Redis SIGKILL\(s\)/);
+    expect(output).toMatch(/terminal commits per job: 1: 300$/m);
     expect(output).toMatch(/submitted 300 = succeeded \d+ \+ failed \d+ \+ cancelled \d+ \(300\)/);
     expect(run.status, output).toBe(0);
   });

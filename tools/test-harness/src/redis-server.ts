@@ -33,18 +33,23 @@ export interface RedisServer {
 
 /** Whether a Redis server answers PING on host:port (loopback by default). */
 export async function redisAnswers(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return (await ping(port, host)) === '+PONG';
+}
+
+/** The first line a server sends back to PING, or null when nothing answers within 500 ms. */
+async function ping(port: number, host: string): Promise<string | null> {
   return await new Promise((resolve) => {
     const socket = createConnection({ port, host });
     socket.setTimeout(500);
     socket.on('connect', () => socket.write('PING\r\n'));
     socket.on('data', (data) => {
       socket.destroy();
-      resolve(data.toString().startsWith('+PONG'));
+      resolve(data.toString().split('\r\n')[0] ?? '');
     });
-    socket.on('error', () => resolve(false));
+    socket.on('error', () => resolve(null));
     socket.on('timeout', () => {
       socket.destroy();
-      resolve(false);
+      resolve(null);
     });
   });
 }
@@ -79,7 +84,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     while (Date.now() < deadline) {
       if (failure) throw failure;
       if (proc.exitCode !== null) throw new Error(`redis-server exited with code ${proc.exitCode} on port ${port}`);
-      if (await redisAnswers(port)) return;
+      // A server started with --requirepass answers -NOAUTH: it is up all the same.
+      const reply = await ping(port, '127.0.0.1');
+      if (reply === '+PONG' || reply?.startsWith('-NOAUTH')) return;
       await sleep(25);
     }
     proc.kill('SIGKILL');
@@ -89,7 +96,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const stop = async (): Promise<void> => {
     const proc = child;
     child = undefined;
-    if (!proc || proc.exitCode !== null) return;
+    // Already gone (exited, or killed by a signal from elsewhere): its 'exit' event has fired.
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
     proc.kill('SIGTERM');
     const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);

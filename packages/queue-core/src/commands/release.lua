@@ -4,14 +4,20 @@
 
   KEYS: see _lib.lua
   ARGV: 1 base, 2 count, then per lease: id, token
-  Returns: how many leases were released (stale ones are skipped)
+  Returns: how many leases were released (stale ones are skipped; one that someone asked to stop
+           ends there, through the cancel hook, instead of going back to the queue)
 ]]
 local count = tonumber(ARGV[2])
 local released = 0
 for i = 0, count - 1 do
   local id, token = ARGV[3 + i * 2], ARGV[4 + i * 2]
   local key = held_lease(id, token)
-  if key then
+  if key and redis.call('SISMEMBER', K_CANCEL, id) == 1 then
+    call_hook('cancel', id, { token = token, attempt = tonumber(redis.call('HGET', key, 'a')), reason = 'cancelled before it finished' })
+    redis.call('ZREM', K_LEASED, id)
+    redis.call('SREM', K_CANCEL, id)
+    redis.call('DEL', key)
+  elseif key then
     local attempt = tonumber(redis.call('HGET', key, 'a')) - 1
     call_hook('release', id, { token = token, attempt = attempt })
     redis.call('HSET', key, 'a', attempt)

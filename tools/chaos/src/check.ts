@@ -1,0 +1,138 @@
+import type { CommitLog } from './commit-log.js';
+import type { Submitted } from './submit.js';
+
+/** A job as GET /jobs shows it (the fields the checks read). */
+export interface JobRecord {
+  id: string;
+  type: string;
+  status: string;
+  attempts: number;
+  maxAttempts: number;
+  error: { message: string; code?: string } | null;
+}
+
+/** GET /stats (the fields the checks read). */
+export interface StatsBody {
+  counts: Record<string, number>;
+  queue: { ready: number; delayed: number; leased: number; dead: number };
+  throughput: { totals: { put: number; acked: number; retried: number; dead: number; expired: number; released: number } };
+}
+
+/** Everything the run observed once every job had ended. */
+export interface Observed {
+  /** Every job the API lists, by id. */
+  records: Map<string, JobRecord>;
+  /** The result of every succeeded job. */
+  results: Map<string, unknown>;
+  stats: StatsBody;
+  /** Terminal commits read from the append-only file. */
+  commits: CommitLog;
+  /** Terminal status events received over pub/sub, per job (pub/sub drops what is sent while a subscriber reconnects). */
+  events: Map<string, number>;
+  /** Handler starts per job, from the handlers' run log. */
+  runs: Map<string, number>;
+}
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+/**
+ * The end-of-run checks: every submission is in exactly one terminal state and nothing else exists;
+ * submitted = succeeded + failed + cancelled; nothing is queued, delayed, running or leased; each job's
+ * completion was committed exactly once (the append-only file) and its result written once; the
+ * committed result is the last attempt's; attempts stay within limits and retried jobs show them;
+ * a cancellation answered 200 ended the job cancelled. Returns the misses and the lines to print.
+ */
+export function check(jobs: Submitted[], seen: Observed): { misses: string[]; report: string[] } {
+  const misses: string[] = [];
+  const report: string[] = [];
+  const miss = (text: string) => misses.push(text);
+  const submittedIds = new Set(jobs.map((job) => job.id));
+  const byStatus: Record<string, number> = { succeeded: 0, failed: 0, cancelled: 0 };
+  const byKind = new Map<string, Record<string, number>>();
+
+  if (submittedIds.size !== jobs.length) miss(`${jobs.length - submittedIds.size} submission(s) were answered with the id of another submission`);
+  for (const id of seen.records.keys()) if (!submittedIds.has(id)) miss(`job ${id} exists but was never accepted (a submission applied although it was refused?)`);
+
+  for (const job of jobs) {
+    const record = seen.records.get(job.id);
+    if (!record) {
+      miss(`job ${job.id} (${job.kind}) was accepted but does not exist`);
+      continue;
+    }
+    const kindCounts = byKind.get(job.kind) ?? {};
+    kindCounts[record.status] = (kindCounts[record.status] ?? 0) + 1;
+    byKind.set(job.kind, kindCounts);
+    if (!TERMINAL.has(record.status)) {
+      miss(`job ${job.id} (${job.kind}) did not end: ${record.status} after ${record.attempts} attempt(s)`);
+      continue;
+    }
+    byStatus[record.status] = (byStatus[record.status] ?? 0) + 1;
+
+    // Completion committed once: exactly one terminal transition in the durable log, the final one.
+    const commits = seen.commits.finished.get(job.id) ?? [];
+    if (commits.length !== 1) miss(`job ${job.id} (${job.kind}) has ${commits.length} terminal commits in the append-only file: ${commits.join(', ')}`);
+    else if (commits[0] !== record.status) miss(`job ${job.id} was committed ${commits[0]} but reads ${record.status}`);
+    const resultWrites = seen.commits.results.get(job.id) ?? 0;
+    if (resultWrites !== (record.status === 'succeeded' ? 1 : 0)) miss(`job ${job.id} (${record.status}) had its result written ${resultWrites} times`);
+    const events = seen.events.get(job.id) ?? 0;
+    if (events > 1) miss(`job ${job.id} published ${events} terminal events`);
+
+    // Attempts: within the limit; retried jobs show what they used; the committed result is the last attempt's.
+    if (record.attempts < 0 || record.attempts > job.maxAttempts) miss(`job ${job.id} shows ${record.attempts} attempts of ${job.maxAttempts}`);
+    if (record.status === 'failed') {
+      if (record.attempts !== job.maxAttempts) miss(`job ${job.id} (${job.kind}) failed after ${record.attempts} of ${job.maxAttempts} attempts`);
+      if (!record.error?.message) miss(`failed job ${job.id} has no error`);
+    }
+    if (job.kind === 'doomed' && record.status !== 'failed') miss(`doomed job ${job.id} ended ${record.status}`);
+    if (record.status === 'succeeded') {
+      if (record.error !== null) miss(`succeeded job ${job.id} still shows an error`);
+      const result = seen.results.get(job.id) as { attempt?: number } | undefined;
+      if (result?.attempt !== record.attempts) miss(`job ${job.id} (${job.kind}) committed the result of attempt ${result?.attempt} but shows ${record.attempts} attempts`);
+      if (job.kind === 'flaky' && record.attempts < 2) miss(`flaky job ${job.id} succeeded in ${record.attempts} attempt(s)`);
+    }
+    if (job.cancel?.status === 200 && record.status !== 'cancelled') miss(`job ${job.id} was cancelled (200) but ended ${record.status}`);
+  }
+  for (const id of seen.commits.finished.keys()) if (!submittedIds.has(id)) miss(`the append-only file has a terminal commit for ${id}, which was never accepted`);
+
+  const ended = byStatus.succeeded! + byStatus.failed! + byStatus.cancelled!;
+  report.push(`submitted ${jobs.length} = succeeded ${byStatus.succeeded} + failed ${byStatus.failed} + cancelled ${byStatus.cancelled} (${ended})`);
+  if (ended !== jobs.length) miss(`submitted ${jobs.length} but ${ended} ended`);
+  report.push(`by kind: ${[...byKind].map(([kind, counts]) => `${kind} ${JSON.stringify(counts)}`).join('; ')}`);
+
+  // Nothing left anywhere, and the queue's running totals agree with the records.
+  const { counts, queue, throughput } = seen.stats;
+  const totals = throughput.totals;
+  for (const status of ['queued', 'delayed', 'running']) if (counts[status] !== 0) miss(`stats: ${counts[status]} job(s) still ${status}`);
+  if (queue.ready !== 0 || queue.delayed !== 0 || queue.leased !== 0) miss(`stats: queue not empty: ${JSON.stringify(queue)}`);
+  if (queue.dead !== byStatus.failed) miss(`stats: ${queue.dead} dead-lettered messages but ${byStatus.failed} failed jobs`);
+  if (totals.put !== jobs.length) miss(`stats: the queue counted ${totals.put} puts for ${jobs.length} submissions`);
+  if (totals.dead !== byStatus.failed) miss(`stats: the queue counted ${totals.dead} dead-letterings for ${byStatus.failed} failed jobs`);
+  if (totals.acked < byStatus.succeeded! || totals.acked > byStatus.succeeded! + byStatus.cancelled!) {
+    miss(`stats: the queue counted ${totals.acked} acks for ${byStatus.succeeded} succeeded and ${byStatus.cancelled} cancelled jobs`);
+  }
+  report.push(`queue totals: ${JSON.stringify(totals)}`);
+
+  const commitCounts = [...submittedIds].map((id) => seen.commits.finished.get(id)?.length ?? 0);
+  report.push(
+    `append-only file: ${seen.commits.commands} commands in ${seen.commits.files.length} file(s)${seen.commits.truncated ? ' (the last command was cut short by a kill)' : ''}; ` +
+      `terminal commits per job: ${histogram(commitCounts)}`,
+  );
+  const eventCounts = [...submittedIds].map((id) => seen.events.get(id) ?? 0);
+  report.push(`pub/sub terminal events per job: ${histogram(eventCounts)} (pub/sub drops what is published while the subscriber reconnects)`);
+  const runCounts = [...submittedIds].map((id) => seen.runs.get(id) ?? 0);
+  report.push(`handler starts per job: ${histogram(runCounts)}`);
+  // Flaky and doomed jobs run twice by design; any start beyond what a job's kind needs is a re-run
+  // caused by a fault (its worker died or lost its lease mid-job): at-least-once execution.
+  const designed: Record<string, number> = { flaky: 2, doomed: 2 };
+  const extra = jobs.map((job) => Math.max(0, (seen.runs.get(job.id) ?? 0) - (designed[job.kind] ?? 1)));
+  report.push(`handler re-runs caused by faults: ${extra.filter((n) => n > 0).length} job(s) (${histogram(extra)}); each still committed once`);
+  const cancels = jobs.filter((job) => job.cancel);
+  report.push(`cancellations: ${histogram(cancels.map((job) => job.cancel!.status))} by answer; ${cancels.filter((job) => seen.records.get(job.id)?.status === 'cancelled').length} of ${cancels.length} ended cancelled`);
+  return { misses, report };
+}
+
+function histogram(values: number[]): string {
+  const counts = new Map<number, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return [...counts].sort(([a], [b]) => a - b).map(([value, count]) => `${value}: ${count}`).join(', ');
+}

@@ -1,0 +1,78 @@
+// The chaos checker can fail: a commit log read from a real redis-server's append-only file counts a
+// doubled completion, and check() reports a doubled commit, a lost job, a job nobody submitted, a
+// result from the wrong attempt and a cancellation that did not hold.
+import { Redis } from 'ioredis';
+import { startRedisServer } from '@hotq/test-harness';
+import { describe, expect, it } from 'vitest';
+import { check, type JobRecord, type Observed } from '../src/check.js';
+import { readCommitLog } from '../src/commit-log.js';
+import type { Submitted } from '../src/submit.js';
+
+const BASE = '{hotq:checked}';
+const ids = ['01JD5Z3V9Q8W7E6R5T4Y3X2H1A', '01JD5Z3V9Q8W7E6R5T4Y3X2H1B', '01JD5Z3V9Q8W7E6R5T4Y3X2H1C', '01JD5Z3V9Q8W7E6R5T4Y3X2H1D'] as const;
+
+describe('readCommitLog', () => {
+  it('counts terminal commits and result writes per job from the append-only file, scripts included', async () => {
+    const server = await startRedisServer({ appendonly: true, args: ['--auto-aof-rewrite-percentage', '0'] });
+    try {
+      const redis = new Redis(server.url);
+      // As the hooks do it: inside scripts (written to the file as MULTI ... EXEC with the script's commands).
+      const finish = `redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1] .. ':succeeded:echo'); redis.call('SET', KEYS[2], 'j{}', 'PX', 60000); return 1`;
+      await redis.eval(finish, 2, `${BASE}:finished`, `${BASE}:result:${ids[0]}`, ids[0], 1);
+      await redis.eval(finish, 2, `${BASE}:finished`, `${BASE}:result:${ids[1]}`, ids[1], 2);
+      await redis.eval(finish, 2, `${BASE}:finished`, `${BASE}:result:${ids[1]}`, ids[1], 3);
+      await redis.zadd(`{hotq:other}:finished`, 1, `${ids[2]}:failed:echo`);
+      redis.disconnect();
+      await server.stop();
+      const log = readCommitLog(server.dir, BASE);
+      expect(log.finished.get(ids[0])).toEqual(['succeeded']);
+      expect(log.finished.get(ids[1])).toEqual(['succeeded', 'succeeded']);
+      expect(log.finished.has(ids[2])).toBe(false);
+      expect(log.results.get(ids[1])).toBe(2);
+      expect(log.truncated).toBe(false);
+    } finally {
+      await server.dispose();
+    }
+  });
+});
+
+describe('check', () => {
+  const record = (id: string, status: string, attempts: number): JobRecord => ({ id, type: 'quick', status, attempts, maxAttempts: 5, error: null });
+  const clean = (): { jobs: Submitted[]; seen: Observed } => ({
+    jobs: [{ id: ids[0], kind: 'quick', maxAttempts: 5 }, { id: ids[1], kind: 'cancel', maxAttempts: 5, cancel: { status: 200, ambiguous: false } }],
+    seen: {
+      records: new Map([[ids[0], record(ids[0], 'succeeded', 1)], [ids[1], record(ids[1], 'cancelled', 0)]]),
+      results: new Map([[ids[0], { attempt: 1 }]]),
+      stats: {
+        counts: { queued: 0, delayed: 0, running: 0, succeeded: 1, failed: 0, cancelled: 1 },
+        queue: { ready: 0, delayed: 0, leased: 0, dead: 0 },
+        throughput: { totals: { put: 2, acked: 1, retried: 0, dead: 0, expired: 0, released: 0 } },
+      },
+      commits: { finished: new Map([[ids[0], ['succeeded']], [ids[1], ['cancelled']]]), results: new Map([[ids[0], 1]]), commands: 10, files: ['f'], truncated: false },
+      events: new Map([[ids[0], 1], [ids[1], 1]]),
+      runs: new Map([[ids[0], 1]]),
+    },
+  });
+
+  it('passes a clean run', () => {
+    const { jobs, seen } = clean();
+    expect(check(jobs, seen).misses).toEqual([]);
+  });
+
+  it('reports a doubled commit, a lost job, a job nobody submitted, the wrong attempt, and a cancellation that did not hold', () => {
+    const { jobs, seen } = clean();
+    seen.commits.finished.set(ids[0], ['succeeded', 'succeeded']);
+    seen.commits.results.set(ids[0], 2);
+    seen.results.set(ids[0], { attempt: 2 });
+    jobs.push({ id: ids[2], kind: 'quick', maxAttempts: 5 });
+    seen.records.set(ids[3], record(ids[3], 'succeeded', 1));
+    seen.records.set(ids[1], record(ids[1], 'succeeded', 1));
+    const misses = check(jobs, seen).misses.join('\n');
+    expect(misses).toContain(`job ${ids[0]} (quick) has 2 terminal commits`);
+    expect(misses).toContain(`had its result written 2 times`);
+    expect(misses).toContain(`committed the result of attempt 2 but shows 1 attempts`);
+    expect(misses).toContain(`job ${ids[2]} (quick) was accepted but does not exist`);
+    expect(misses).toContain(`job ${ids[3]} exists but was never accepted`);
+    expect(misses).toContain(`job ${ids[1]} was cancelled (200) but ended succeeded`);
+  });
+});
