@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { JobsStore, type Job, type JobMessage, type JobStatus, type SubmitInput } from '@hotq/jobs-store';
 import { TaskQueue } from '@hotq/queue-core';
+import { afterAll, afterEach, beforeAll, inject } from 'vitest';
 
 export const packageDir = fileURLToPath(new URL('..', import.meta.url));
 export const binPath = join(packageDir, 'dist', 'bin.js');
@@ -168,3 +169,25 @@ export function spawnWorker(args: readonly string[], env: Record<string, string 
 }
 
 export const started = (line: Record<string, unknown>): boolean => line.msg === 'worker started';
+
+/**
+ * The hooks every child-process test file needs: the run's Redis (handed over through `set`), and a
+ * SIGKILL for any child a test left running, so one failing test cannot disturb the next.
+ */
+export function useChildProcessSuite(children: WorkerProcess[], set: (redis: Redis, url: string) => void): void {
+  let redis: Redis | undefined;
+  beforeAll(() => {
+    const url = inject('redisUrl');
+    redis = connect(url);
+    set(redis, url);
+  });
+  afterEach(async () => {
+    for (const child of children.splice(0)) {
+      child.kill('SIGKILL');
+      await child.exited;
+    }
+  });
+  afterAll(() => {
+    redis?.disconnect();
+  });
+}

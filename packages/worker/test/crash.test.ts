@@ -1,25 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { uniqueName } from '@hotq/test-harness';
 import { createWorker, type Handlers } from '../src/index.js';
-import { connect, fixture, memoryLogger, producer, runLog, spawnWorker, started, TERMINAL, until, type WorkerProcess } from './_helpers.js';
+import { useChildProcessSuite, fixture, memoryLogger, producer, runLog, spawnWorker, started, TERMINAL, until, type WorkerProcess } from './_helpers.js';
 
 let redis: Redis;
 let url: string;
 const children: WorkerProcess[] = [];
 
-beforeAll(() => {
-  url = inject('redisUrl');
-  redis = connect(url);
-});
-afterEach(async () => {
-  for (const child of children.splice(0)) {
-    child.kill('SIGKILL');
-    await child.exited;
-  }
-});
-afterAll(() => {
-  redis.disconnect();
+useChildProcessSuite(children, (client, runUrl) => {
+  redis = client;
+  url = runUrl;
 });
 
 describe('a worker killed mid-job', () => {

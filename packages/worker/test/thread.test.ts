@@ -1,24 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { uniqueName } from '@hotq/test-harness';
-import { connect, fixture, producer, runLog, spawnWorker, started, TERMINAL, until, type WorkerProcess } from './_helpers.js';
+import { useChildProcessSuite, fixture, producer, runLog, spawnWorker, started, TERMINAL, until, type WorkerProcess } from './_helpers.js';
 
 let redis: Redis;
 let url: string;
 const children: WorkerProcess[] = [];
 
-beforeAll(() => {
-  url = inject('redisUrl');
-  redis = connect(url);
-});
-afterEach(async () => {
-  for (const child of children.splice(0)) {
-    child.kill('SIGKILL');
-    await child.exited;
-  }
-});
-afterAll(() => {
-  redis.disconnect();
+useChildProcessSuite(children, (client, runUrl) => {
+  redis = client;
+  url = runUrl;
 });
 
 async function worker(queue: string, args: string[], runs?: { path: string }): Promise<WorkerProcess> {
