@@ -30,14 +30,23 @@ export function prepareSubmission(input: unknown, maxParamsBytes: number): Prepa
     throw new JobInputError('idempotencyKey', `must be 1 to 200 printable ASCII characters (received ${describe(idempotencyKey)})`);
   }
 
-  const id = newJobId();
-  const vars: Record<string, string> = { type: type as string, params: paramsText, maxAttempts: String(maxAttempts) };
+  // The creation time is the producer's clock, the one the id encodes, so the job can be answered
+  // without reading it back.
+  const createdMs = Date.now();
+  const id = newJobId(createdMs);
+  const vars: Record<string, string> = { type: type as string, params: paramsText, maxAttempts: String(maxAttempts), created: String(createdMs) };
   if (typeof timeoutMs === 'number') vars.timeoutMs = String(timeoutMs);
   if (idempotencyKey !== undefined) vars.idem = idempotencyHash(idempotencyKey);
+  // The worker and the job get the params as they will be stored (JSON round trip), not the caller's object.
+  const storedParams = JSON.parse(paramsText) as Record<string, unknown>;
   return {
     id,
-    // The worker gets the params as they will be stored (JSON round trip), not the caller's object.
-    payload: { type: type as string, params: JSON.parse(paramsText) as Record<string, unknown>, timeoutMs: timeoutMs ?? null },
+    payload: { type: type as string, params: storedParams, timeoutMs: timeoutMs ?? null },
     put: { id, delayMs, maxAttempts, vars },
+    job: {
+      id, type: type as string, params: JSON.parse(paramsText) as Record<string, unknown>, status: delayMs > 0 ? 'delayed' : 'queued',
+      attempts: 0, maxAttempts, timeoutMs: timeoutMs ?? null, createdAt: new Date(createdMs).toISOString(),
+      startedAt: null, finishedAt: null, progress: null, error: null, worker: null,
+    },
   };
 }

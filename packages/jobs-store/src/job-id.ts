@@ -12,5 +12,5 @@ export function isJobId(value: unknown): value is string {
   return typeof value === 'string' && JOB_ID.test(value);
 }
 
-/** New ids, increasing even within one millisecond of this process. */
-export const newJobId: () => string = monotonicFactory();
+/** New ids, increasing even within one millisecond of this process; `seedTime` (ms) is the time they encode. */
+export const newJobId: (seedTime?: number) => string = monotonicFactory();

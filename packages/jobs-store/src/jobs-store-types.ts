@@ -41,6 +41,12 @@ export interface PreparedSubmission {
   payload: JobMessage;
   /** The options of `TaskQueue.put`; its `put` hook creates the record in the same script. */
   put: { id: string; delayMs: number; maxAttempts: number; vars: Record<string, string> };
+  /**
+   * The job as {@link JobsStore.get} reads it once the put is applied (outcome `queued` or
+   * `delayed`), so a producer can answer without reading it back. `createdAt` is this process's
+   * clock, the time the id encodes.
+   */
+  job: Job;
 }
 
 /**

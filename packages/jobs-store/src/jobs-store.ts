@@ -180,8 +180,12 @@ export class JobsStore {
    */
   async getResult(id: string): Promise<JobResult | null> {
     checkJobId('id', id);
-    const [status, text] = (await reads(this.redis.multi().hget(this.keys.job(id), 's').get(this.keys.result(id)))) as (string | null)[];
+    const [fields, longText] = (await reads(this.redis.multi().hmget(this.keys.job(id), 's', 'x').get(this.keys.result(id)))) as [
+      (string | null)[], string | null,
+    ];
+    const [status, shortText] = fields;
     if (!status) return null;
+    const text = shortText ?? longText;
     if (status !== 'succeeded') {
       throw new JobStateError(id, status as JobStatus, `job ${id} is ${status}; only a succeeded job has a result`);
     }
@@ -191,8 +195,8 @@ export class JobsStore {
   /**
    * A page of jobs, newest first, optionally of one status and/or type. Pass `nextCursor` back for the
    * next page; pages stay correct while jobs are added (new jobs come before the first page). A page
-   * may be shorter than `limit` with a non-null `nextCursor` when a status-and-type combination is
-   * sparse (each call examines a bounded number of index entries). One round trip.
+   * may be shorter than `limit` with a non-null `nextCursor` when the jobs asked for are sparse among
+   * the ones walked (each call examines a bounded number of index entries). One round trip.
    * @throws {@link JobInputError} for an unknown field, status, malformed type, limit or cursor.
    */
   async list(query: ListQuery = {}): Promise<JobPage> {

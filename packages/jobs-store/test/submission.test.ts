@@ -46,13 +46,25 @@ describe('prepareSubmission', () => {
 });
 
 describe('the put hook', () => {
-  it('creates the record, its params, indexes and nothing else', async () => {
+  it('creates the record, its params, its type index entry, a move count and nothing else', async () => {
     const f = new Fixture(redis);
     const { id } = await f.submit({ type: 'echo', params: { n: 1 } });
     const base = f.store.keyBase;
-    expect(await f.keys()).toEqual([`${base}:job:${id}`, `${base}:params:${id}`, `${base}:status:queued`, `${base}:type:echo`].sort());
+    expect(await f.keys()).toEqual([`${base}:job:${id}`, `${base}:params:${id}`, `${base}:moves`, `${base}:type:echo`, `${base}:types`].sort());
+    expect(await redis.hgetall(`${base}:moves`)).toEqual({ '>queued': '1' });
+    expect(await redis.smembers(`${base}:types`)).toEqual(['echo']);
     expect(await redis.get(`${base}:params:${id}`)).toBe('{"n":1}');
     expect(await redis.object('ENCODING', `${base}:job:${id}`)).toBe('listpack');
+  });
+
+  it('prepares the job exactly as it reads once the put is applied, so a producer need not read it back', async () => {
+    const f = new Fixture(redis);
+    for (const input of [{ type: 'echo', params: { n: 1, s: 'é' } }, { type: 'later', delayMs: 60_000, maxAttempts: 5, timeoutMs: 1_000 }]) {
+      const prepared = f.store.prepareSubmission(input);
+      const ctx = prepared.put.delayMs > 0 ? { attempt: 0, delayMs: prepared.put.delayMs, vars: prepared.put.vars } : { attempt: 0, vars: prepared.put.vars };
+      expect((await f.hooks.call('put', prepared.id, ctx)).refusal).toBeNull();
+      expect(await f.store.get(prepared.id)).toEqual(prepared.job);
+    }
   });
 
   it('refuses a put that was already applied (a resend after the job ran) with the job\'s own id', async () => {

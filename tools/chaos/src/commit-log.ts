@@ -10,7 +10,7 @@ import { join } from 'node:path';
 export interface CommitLog {
   /** Per job id: the status of each terminal commit (`ZADD <base>:finished ... <id>:<status>:<type>`). */
   finished: Map<string, string[]>;
-  /** Per job id: how many times a result was written (`SET <base>:result:<id>`). */
+  /** Per job id: how many times a result was written (`SET <base>:result:<id>`, or a short one as field `x` of `HSET <base>:job:<id>`). */
   results: Map<string, number>;
   /** Commands read, over all files. */
   commands: number;
@@ -45,6 +45,10 @@ export function readCommitLog(dataDir: string, keyBase: string): CommitLog {
   const log: CommitLog = { finished: new Map(), results: new Map(), commands: 0, files: [], truncated: false };
   const finishedKey = `${keyBase}:finished`;
   const resultPrefix = `${keyBase}:result:`;
+  const recordPrefix = `${keyBase}:job:`;
+  const countResult = (id: string): void => {
+    log.results.set(id, (log.results.get(id) ?? 0) + 1);
+  };
   for (const entry of entries.filter((e) => e.type === 'i').sort((a, b) => a.seq - b.seq)) {
     log.files.push(entry.file);
     const complete = readCommands(readFileSync(join(dir, entry.file)), (args) => {
@@ -56,8 +60,10 @@ export function readCommitLog(dataDir: string, keyBase: string): CommitLog {
           log.finished.set(id, [...(log.finished.get(id) ?? []), status]);
         }
       } else if (name === 'SET' && args[1]?.startsWith(resultPrefix)) {
-        const id = args[1].slice(resultPrefix.length);
-        log.results.set(id, (log.results.get(id) ?? 0) + 1);
+        countResult(args[1].slice(resultPrefix.length));
+      } else if (name === 'HSET' && args[1]?.startsWith(recordPrefix)) {
+        // Field names sit at even offsets from 2; values could look like names, so step in pairs.
+        for (let i = 2; i < args.length; i += 2) if (args[i] === 'x') countResult(args[1].slice(recordPrefix.length));
       }
     });
     if (!complete) log.truncated = true;

@@ -22,6 +22,9 @@ describe('readCommitLog', () => {
       await redis.eval(finish, 2, `${BASE}:finished`, `${BASE}:result:${ids[1]}`, ids[1], 2);
       await redis.eval(finish, 2, `${BASE}:finished`, `${BASE}:result:${ids[1]}`, ids[1], 3);
       await redis.zadd(`{hotq:other}:finished`, 1, `${ids[2]}:failed:echo`);
+      // A short result sits in the record (field x); other record writes, even with a value 'x', are not results.
+      await redis.hset(`${BASE}:job:${ids[3]}`, 's', 'succeeded', 'x', 'j1');
+      await redis.hset(`${BASE}:job:${ids[2]}`, 's', 'running', 'w', 'x');
       redis.disconnect();
       await server.stop();
       const log = readCommitLog(server.dir, BASE);
@@ -29,6 +32,8 @@ describe('readCommitLog', () => {
       expect(log.finished.get(ids[1])).toEqual(['succeeded', 'succeeded']);
       expect(log.finished.has(ids[2])).toBe(false);
       expect(log.results.get(ids[1])).toBe(2);
+      expect(log.results.get(ids[3])).toBe(1);
+      expect(log.results.has(ids[2])).toBe(false);
       expect(log.truncated).toBe(false);
     } finally {
       await server.dispose();

@@ -6,20 +6,33 @@
   Keys, all in BASE's hash tag (one Redis Cluster slot, shared with the TaskQueue):
     <BASE>:job:<id>     HASH     the record, fields below
     <BASE>:params:<id>  STRING   params, JSON (apart, so the record stays a small listpack)
-    <BASE>:result:<id>  STRING   'j' .. JSON, or 'b' .. content type .. '\n' .. base64 of the bytes
-    <BASE>:status:<s>   ZSET     score 0, member id: the jobs in status s, in id (= creation) order;
-                                 lists by status, and its ZCARD is the count by status
-    <BASE>:type:<t>     ZSET     score 0, member id: the jobs of type t
+    <BASE>:result:<id>  STRING   a result too long to sit in the record (field x): 'j' .. JSON, or
+                                 'b' .. content type .. '\n' .. base64 of the bytes
+    <BASE>:type:<t>     ZSET     score 0, member id: every job of type t, in id (= creation) order;
+                                 the job list walks these, newest first
+    <BASE>:types        SET      every type that has an index
+    <BASE>:status:<s>   ZSET     score 0, member id: the jobs that failed (s = failed) or were
+                                 cancelled (s = cancelled): the rare statuses a list must find fast
     <BASE>:finished     ZSET     member '<id>:<status>:<type>', score: when its retention ends (ms)
+    <BASE>:moves        HASH     field '<from>><to>' (from '' for a new job): how many transitions
+                                 went that way; a live status (queued, delayed, running) counts the
+                                 moves into it less the moves out of it, one HINCRBY per transition
     <BASE>:idem:<h>     STRING   the id an idempotency key names (h: the key's hash, from TypeScript)
     <BASE>:events       channel  PUBLISH '{"id":..,"status":..}' and '{"id":..,"progress":..}'
+  Jobs queued, delayed or running have no index of their own (they are counted by the moves, and
+  found by walking the type indexes newest first, where live jobs are).
   Record fields (short names, short values: the hash stays a listpack):
     t type, s status, a attempts, m max attempts, o timeout ms, c created, r started, f finished
     (times: ms of Redis time), p progress JSON, e error JSON, w worker, k lease token,
-    i idempotency key hash
+    i idempotency key hash, x the result when it is short (as in <BASE>:result:<id>)
 ]]
 local EVENTS = BASE .. ':events'
 local FINISHED = BASE .. ':finished'
+local TYPES = BASE .. ':types'
+local MOVES = BASE .. ':moves'
+-- A hash value longer than this turns the whole record from a listpack into a hash table (Redis's
+-- default hash-max-listpack-value), which costs several times the memory.
+local INLINE_RESULT_MAX = 64
 
 local function job_key(id) return BASE .. ':job:' .. id end
 local function params_key(id) return BASE .. ':params:' .. id end
@@ -29,6 +42,8 @@ local function type_key(job_type) return BASE .. ':type:' .. job_type end
 local function idem_key(hash) return BASE .. ':idem:' .. hash end
 
 local STATUSES = { 'queued', 'delayed', 'running', 'succeeded', 'failed', 'cancelled' }
+-- The statuses with an index of their own.
+local INDEXED = { failed = true, cancelled = true }
 
 -- Redis server time in ms, for scripts that are not hooks (hooks get ctx.now).
 local function server_now()
@@ -36,11 +51,12 @@ local function server_now()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- Moves `id` from the index of status `from` (nil: none) to that of `to`, and tells watchers.
--- The two index writes are the "counts -1 / +1" of the transition.
+-- Moves `id` from status `from` (nil: none) to `to`: the move count, the index of a rare status, and
+-- the event.
 local function index_status(id, from, to)
-  if from then redis.call('ZREM', status_key(from), id) end
-  redis.call('ZADD', status_key(to), 0, id)
+  redis.call('HINCRBY', MOVES, (from or '') .. '>' .. to, 1)
+  if from and INDEXED[from] then redis.call('ZREM', status_key(from), id) end
+  if INDEXED[to] then redis.call('ZADD', status_key(to), 0, id) end
   redis.call('PUBLISH', EVENTS, '{"id":"' .. id .. '","status":"' .. to .. '"}')
 end
 
@@ -57,7 +73,7 @@ local function purge_due(now, limit)
     local id, status, job_type = string.match(member, '^([^:]+):([^:]+):(.+)$')
     if id and redis.call('PTTL', job_key(id)) ~= -1 then
       redis.call('DEL', job_key(id), params_key(id), result_key(id))
-      redis.call('ZREM', status_key(status), id)
+      if INDEXED[status] then redis.call('ZREM', status_key(status), id) end
       redis.call('ZREM', type_key(job_type), id)
     end
     redis.call('ZREM', FINISHED, member)

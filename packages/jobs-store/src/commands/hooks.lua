@@ -16,7 +16,7 @@
   The other hooks cannot refuse: an illegal or stale transition (wrong status, other lease token,
   missing record) writes nothing. No hook raises an error, so a queue step never fails because of one.
 
-  Transitions (every one: record, status index -1/+1, event):
+  Transitions (every one: record, event; failed and cancelled also their status index):
     put        (none) -> queued | delayed          retryJob   failed | cancelled -> queued | delayed
     reserve    queued | delayed -> running         promote    delayed -> queued
     expire     running -> queued                   release    running -> queued (attempt given back)
@@ -24,7 +24,8 @@
     dead       running -> failed                   cancel     running -> cancelled
     cancelJob  queued | delayed -> cancelled (remove: the same)
   ack, retry, dead, cancel, expire and release also need ctx.token to be the record's lease token.
-  Terminal transitions start the retention (PEXPIRE, the finished index) and purge a few expired jobs.
+  Terminal transitions start the retention (PEXPIRE, the finished index) and, once per script call,
+  purge a few jobs whose retention ended.
 ]]
 local H = {}
 
@@ -32,6 +33,8 @@ local ID_PATTERN = '^[0-7][0-9A-HJKMNP-TV-Z]+$'
 local TYPE_PATTERN = '^[a-z0-9][a-z0-9_.%-]*$'
 local HASH_PATTERN = '^[A-Za-z0-9_%-]+$'
 local PURGE_PER_FINISH = 10
+-- This chunk runs anew in every script call, so this is per call: a batch of acks purges once.
+local purged_this_call = false
 
 local function next_status(ctx)
   if ctx.dueAt and tonumber(ctx.dueAt) > ctx.now then return 'delayed' end
@@ -59,8 +62,8 @@ local function held(id, token)
   return nil
 end
 
--- Ends a job read as `f`: status `to`, finish time, more `fields`, retention of its keys (the
--- result, if any, is written by the caller with its own expiry), and a little purging.
+-- Ends a job read as `f`: status `to`, finish time, more `fields`, retention of its record (params
+-- and a long result go with it when the finished index is purged), and a little purging.
 local function finish(id, ctx, f, to, fields)
   local key = job_key(id)
   fields[#fields + 1] = 's'
@@ -69,11 +72,13 @@ local function finish(id, ctx, f, to, fields)
   fields[#fields + 1] = ctx.now
   redis.call('HSET', key, unpack(fields))
   redis.call('PEXPIRE', key, RETENTION_MS)
-  redis.call('PEXPIRE', params_key(id), RETENTION_MS)
   if f[4] then redis.call('PEXPIRE', idem_key(f[4]), RETENTION_MS) end
   redis.call('ZADD', FINISHED, ctx.now + RETENTION_MS, finished_member(id, to, f[3] or '?'))
   index_status(id, f[1], to)
-  purge_due(ctx.now, PURGE_PER_FINISH)
+  if not purged_this_call then
+    purged_this_call = true
+    purge_due(ctx.now, PURGE_PER_FINISH)
+  end
 end
 
 -- A new submission: record, params, indexes, event; refused for an existing job or idempotency key.
@@ -81,7 +86,7 @@ function H.put(id, ctx)
   local v = ctx.vars
   if type(v.type) ~= 'string' or #v.type > 64 or not string.match(v.type, TYPE_PATTERN)
     or type(v.params) ~= 'string' or not tonumber(v.maxAttempts)
-    or (v.timeoutMs and not tonumber(v.timeoutMs))
+    or (v.timeoutMs and not tonumber(v.timeoutMs)) or (v.created and not tonumber(v.created))
     or (v.idem and (type(v.idem) ~= 'string' or #v.idem > 64 or not string.match(v.idem, HASH_PATTERN)))
     or #id ~= 26 or not string.match(id, ID_PATTERN) then
     return 'invalid'
@@ -95,7 +100,7 @@ function H.put(id, ctx)
     redis.call('SET', idem_key(v.idem), id)
   end
   local status = next_status(ctx)
-  local fields = { 't', v.type, 's', status, 'a', 0, 'm', v.maxAttempts, 'c', ctx.now }
+  local fields = { 't', v.type, 's', status, 'a', 0, 'm', v.maxAttempts, 'c', v.created or ctx.now }
   if v.timeoutMs then
     fields[#fields + 1] = 'o'
     fields[#fields + 1] = v.timeoutMs
@@ -107,6 +112,7 @@ function H.put(id, ctx)
   redis.call('HSET', key, unpack(fields))
   redis.call('SET', params_key(id), v.params)
   redis.call('ZADD', type_key(v.type), 0, id)
+  redis.call('SADD', TYPES, v.type)
   index_status(id, nil, status)
   return nil
 end
@@ -119,10 +125,9 @@ function H.retryJob(id, ctx)
   if not status then return 'missing' end
   if status ~= 'failed' and status ~= 'cancelled' then return status end
   local to = next_status(ctx)
-  redis.call('HDEL', key, 'r', 'f', 'p', 'e', 'w', 'k')
+  redis.call('HDEL', key, 'r', 'f', 'p', 'e', 'w', 'k', 'x')
   redis.call('HSET', key, 's', to, 'a', 0)
   redis.call('PERSIST', key)
-  redis.call('PERSIST', params_key(id))
   if idem then redis.call('PERSIST', idem_key(idem)) end
   redis.call('DEL', result_key(id))
   redis.call('ZREM', FINISHED, finished_member(id, status, job_type or '?'))
@@ -174,13 +179,20 @@ function H.retry(id, ctx)
   index_status(id, 'running', to)
 end
 
--- Succeeded: the result (kept as long as the record), and no error.
+-- Succeeded: the result (in the record when short, else beside it, kept as long as the record), and
+-- no error.
 function H.ack(id, ctx)
   local f = held(id, ctx.token)
   if not f then return end
-  redis.call('SET', result_key(id), ctx.vars.result or 'jnull', 'PX', RETENTION_MS)
+  local result = ctx.vars.result or 'jnull'
+  local fields = {}
+  if #result <= INLINE_RESULT_MAX then
+    fields = { 'x', result }
+  else
+    redis.call('SET', result_key(id), result, 'PX', RETENTION_MS)
+  end
   if f[5] then redis.call('HDEL', job_key(id), 'e') end
-  finish(id, ctx, f, 'succeeded', {})
+  finish(id, ctx, f, 'succeeded', fields)
 end
 
 -- Failed for good (dead-lettered: nack with dead, the last attempt, or its lease expired on it).

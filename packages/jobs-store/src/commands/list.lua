@@ -8,29 +8,33 @@
         3 status ('' = any), 4 type ('' = any), 5 budget: index entries examined at most
   Returns: { next cursor ('' = no more), jobs: { { id, params JSON ('' = gone), { record fields } } } }
   An index entry whose record is gone (its retention ended) is removed on the way, never returned.
-  When the budget runs out first (a sparse status-and-type combination), the page is short and the
-  cursor lets the next call go on from there.
+  When the budget runs out first (a status that is rare among the jobs walked, such as queued among
+  many finished jobs older than the cursor), the page is short and the cursor lets the next call go
+  on from there.
 ]]
 local cursor, limit, status, job_type = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local budget = tonumber(ARGV[5])
 
--- Where to look: the index that answers the query (the smaller one when both filters are given, the
--- other filter then checked per record), or every status index, merged, when no filter is given.
+-- Where to look: the index of a rare status (failed, cancelled) or of the type, the smaller one when
+-- both apply; otherwise every type index, merged. The status is then checked per record: jobs queued,
+-- delayed or running are the newest ones, so walking newest first finds them early.
 local sources
-if status ~= '' and job_type ~= '' then
-  local by_status, by_type = status_key(status), type_key(job_type)
+local by_status = nil
+if INDEXED[status] then by_status = status_key(status) end
+if by_status and job_type ~= '' then
+  local by_type = type_key(job_type)
   if redis.call('ZCARD', by_status) <= redis.call('ZCARD', by_type) then
     sources = { by_status }
   else
     sources = { by_type }
   end
-elseif status ~= '' then
-  sources = { status_key(status) }
+elseif by_status then
+  sources = { by_status }
 elseif job_type ~= '' then
   sources = { type_key(job_type) }
 else
   sources = {}
-  for i, s in ipairs(STATUSES) do sources[i] = status_key(s) end
+  for i, t in ipairs(redis.call('SMEMBERS', TYPES)) do sources[i] = type_key(t) end
 end
 
 local jobs = {}

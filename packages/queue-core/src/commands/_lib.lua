@@ -41,14 +41,24 @@ local function call_hook(name, id, ctx)
   return fn(id, ctx)
 end
 
--- Wakes up to `n` consumers blocked on the wake list; the list never holds more than 16 tokens.
+-- Wakes up to `n` consumers blocked on the wake list. The list never holds more than 16 tokens: while
+-- every consumer is busy it fills up once, and later puts only look at its length.
 local function wake(n)
   if n <= 0 then return end
-  if n > 16 then n = 16 end
+  local room = 16 - redis.call('LLEN', K_WAKE)
+  if n > room then n = room end
+  if n <= 0 then return end
   local tokens = {}
   for i = 1, n do tokens[i] = '1' end
   redis.call('LPUSH', K_WAKE, unpack(tokens))
-  redis.call('LTRIM', K_WAKE, 0, 15)
+end
+
+-- Whether any leased message was asked to stop: read once per script call, so that the common case
+-- (no cancellation at all) spends no SREM per acknowledged message.
+local cancel_pending = nil
+local function any_cancel()
+  if cancel_pending == nil then cancel_pending = redis.call('EXISTS', K_CANCEL) == 1 end
+  return cancel_pending
 end
 
 -- The fence: the message is leased and its token is `token`. Returns its key, or nil when stale.
@@ -82,13 +92,13 @@ end
 -- Acknowledges one lease: hook first (reads only were done before), then the queue's own writes.
 -- Returns 1 when acknowledged, 0 when the token is stale.
 local function ack_one(id, token, vars_json, hook)
-  local key = held_lease(id, token)
-  if key == nil then return 0 end
-  local attempt = tonumber(redis.call('HGET', key, 'a'))
+  local key = msg_key(id)
+  local fields = redis.call('HMGET', key, 't', 'a')
+  if fields[1] ~= token or not redis.call('ZSCORE', K_LEASED, id) then return 0 end
   if hook == nil or hook == '' then hook = 'ack' end
-  call_hook(hook, id, { token = token, attempt = attempt, vars = decode_vars(vars_json) })
+  call_hook(hook, id, { token = token, attempt = tonumber(fields[2]), vars = decode_vars(vars_json) })
   redis.call('ZREM', K_LEASED, id)
-  redis.call('SREM', K_CANCEL, id)
+  if any_cancel() then redis.call('SREM', K_CANCEL, id) end
   redis.call('DEL', key)
   return 1
 end

@@ -66,13 +66,13 @@ local ids = redis.call('LPOP', K_READY, count)
 if ids then
   for _, id in ipairs(ids) do
     local key = msg_key(id)
-    local fields = redis.call('HMGET', key, 'p', 'm')
+    local fields = redis.call('HMGET', key, 'p', 'm', 'a')
     -- An id without its message was removed meanwhile: skip it.
     if fields[1] then
       taken = taken + 1
       local token = token_prefix .. ':' .. taken
-      local attempt = redis.call('HINCRBY', key, 'a', 1)
-      redis.call('HSET', key, 't', token, 'c', consumer)
+      local attempt = (tonumber(fields[3]) or 0) + 1
+      redis.call('HSET', key, 'a', attempt, 't', token, 'c', consumer)
       redis.call('ZADD', K_LEASED, NOW + lease_ms, id)
       call_hook('reserve', id, { token = token, attempt = attempt, consumer = consumer })
       messages[#messages + 1] = id

@@ -21,7 +21,8 @@ export function jobRoutes(ctx: AppContext): Route[] {
     new ApiError('conflict', message, { status: job.status, ...(job.error ? { error: job.error } : {}) });
 
   return [
-    // Round trips: 1 (put script: idempotency guard, record, indexes, event and queue entry together) + 1 (read it back).
+    // Round trips: 1 (put script: idempotency guard, record, indexes, event and queue entry together);
+    // the answer is the job as the submission wrote it. A resent put that finds its job is read back.
     route(op.submitJob, async ({ body }, _req, res) => {
       const submission = store.prepareSubmission(body);
       const put = await redisCall(queue.put(submission.payload, submission.put), 'submit job');
@@ -32,7 +33,7 @@ export function jobRoutes(ctx: AppContext): Route[] {
         res.status(200).json(jobBody(first));
         return;
       }
-      const job = await find(submission.id);
+      const job = put.outcome === 'exists' ? await find(submission.id) : submission.job;
       if (!job) throw new Error(`job ${submission.id} was queued (${put.outcome}) but its record cannot be read`);
       if (put.outcome !== 'exists') metrics.jobSubmitted(job.type);
       res.status(201).location(`/jobs/${job.id}`).json(jobBody(job));
