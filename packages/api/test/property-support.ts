@@ -65,8 +65,14 @@ export class StateProbe {
   async written(): Promise<string[]> {
     // The PING is answered after every notification already sent.
     const [changes] = await Promise.all([this.changes(), this.events.ping()]);
-    const named = this.writes.slice(this.mark.writes);
-    const count = changes - this.mark.changes;
+    const all = this.writes.slice(this.mark.writes);
+    // An event stream marks its queue watched (`<base>:watched`, one SET with an expiry, renewed while
+    // streams are open) so that the scripts publish events: a subscription, not job data. Each mark
+    // is one change and two notifications (set, expire); its expiry, once no stream renews it, one
+    // change and one notification (expired).
+    const marks = all.filter((write) => / \S+:watched$/.test(write));
+    const named = all.filter((write) => !/ \S+:watched$/.test(write));
+    const count = changes - this.mark.changes - marks.filter((write) => /^(set|expired) /.test(write)).length;
     this.mark = { changes, writes: this.writes.length };
     if (count === 0 && named.length === 0) return [];
     return [`${count} change(s)`, ...named.slice(0, 12)];

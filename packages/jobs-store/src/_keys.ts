@@ -31,6 +31,11 @@ export class StoreKeys {
   get events(): string {
     return `${this.base}:events`;
   }
+
+  /** Present while some store watches jobs: the scripts publish events only then. */
+  get watched(): string {
+    return `${this.base}:watched`;
+  }
 }
 
 export function keyBase(prefix: string, queue: string): string {

@@ -82,26 +82,42 @@ function parseSignal(message: string): { id: string; signal: Signal } | null {
   return typeof value.status === 'string' ? { id: value.id, signal: { kind: 'status' } } : null;
 }
 
+/** How long the "watched" mark lives without renewal, and how often an open hub renews it. */
+const WATCHED_TTL_MS = 60_000;
+const WATCHED_RENEW_MS = 20_000;
+
 /**
  * The store's event channel: one subscriber connection (a duplicate of the store's), shared by all
  * watchers, dispatching by job id; opened by the first watcher and closed when the last one leaves.
+ * While it is open it keeps the "watched" key alive: the scripts publish only while that key exists,
+ * so a queue nobody watches spends no command on events. Each watch sets the key after subscribing
+ * and before the read its first event comes from, so every change after that read is published.
  */
 export class EventHub {
   private readonly watchers = new Map<string, Set<Watcher>>();
-  private connection: { client: Redis; subscribed: Promise<void> } | undefined;
+  private connection: { client: Redis; subscribed: Promise<void>; renew: NodeJS.Timeout } | undefined;
 
   constructor(
     private readonly redis: Redis,
     private readonly channel: string,
+    private readonly watchedKey: string,
     private readonly read: (id: string) => Promise<Job | null>,
   ) {}
 
-  /** Subscribes, then reads the job and sends it as the first event. */
+  private async markWatched(): Promise<void> {
+    await this.redis.set(this.watchedKey, '1', 'PX', WATCHED_TTL_MS);
+  }
+
+  /** Subscribes, reads the job (refusing one that does not exist), marks the queue watched, and sends the job as read after that as the first event. */
   async watch(id: string, listener: (event: JobEvent) => void): Promise<() => Promise<void>> {
     const watcher = new Watcher(id, listener, this.read);
     this.add(watcher);
     try {
       await this.subscribe();
+      // A job that does not exist is refused before anything is written (the mark is a write).
+      if ((await this.read(id)) === null) throw new JobNotFoundError(id);
+      await this.markWatched();
+      // Read again: what changed before the mark may not have been published.
       const job = await this.read(id);
       if (job === null) throw new JobNotFoundError(id);
       watcher.start(job);
@@ -124,8 +140,9 @@ export class EventHub {
     set?.delete(watcher);
     if (set?.size === 0) this.watchers.delete(watcher.id);
     if (this.watchers.size === 0 && this.connection) {
-      const { client } = this.connection;
+      const { client, renew } = this.connection;
       this.connection = undefined;
+      clearInterval(renew);
       client.disconnect();
     }
   }
@@ -140,8 +157,14 @@ export class EventHub {
         // ioredis reconnects by itself; a watcher sees the state again after the reconnect (below).
       });
       client.on('ready', () => {
-        // Messages published while disconnected are lost: every watcher looks at its job again.
-        if (connectedBefore) for (const set of this.watchers.values()) for (const watcher of set) watcher.signal({ kind: 'resync' });
+        // Messages published while disconnected are lost: every watcher looks at its job again, once
+        // the mark is back (it may have expired meanwhile), so that later changes are published.
+        if (connectedBefore) {
+          const resync = (): void => {
+            for (const set of this.watchers.values()) for (const watcher of set) watcher.signal({ kind: 'resync' });
+          };
+          this.markWatched().then(resync, resync);
+        }
         connectedBefore = true;
       });
       client.on('message', (_channel: string, message: string) => {
@@ -149,12 +172,18 @@ export class EventHub {
         if (!parsed) return;
         for (const watcher of this.watchers.get(parsed.id) ?? []) watcher.signal(parsed.signal);
       });
+      const renew = setInterval(() => {
+        this.markWatched().catch(() => undefined);
+      }, WATCHED_RENEW_MS);
+      renew.unref();
       const connection = {
         client,
+        renew,
         subscribed: client.subscribe(this.channel).then(
           () => undefined,
           (error: unknown) => {
             if (this.connection === connection) this.connection = undefined;
+            clearInterval(renew);
             client.disconnect();
             throw error;
           },

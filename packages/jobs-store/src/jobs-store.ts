@@ -67,7 +67,7 @@ export class JobsStore {
     this.keyBase = keyBase(prefix, queue);
     this.keys = new StoreKeys(this.keyBase);
     this.scripts = new ScriptSet(this.keyBase, this.retentionMs);
-    this.events = new EventHub(redis, this.keys.events, (id) => this.read(id));
+    this.events = new EventHub(redis, this.keys.events, this.keys.watched, (id) => this.read(id));
   }
 
   /**

@@ -25,6 +25,8 @@ async function recordEvents(channel: string): Promise<{ events: Array<{ id: stri
   };
   listener.on('message', onMessage);
   await listener.subscribe(channel);
+  // Events are published only while a watcher has marked the queue watched (as EventHub does).
+  await a.set(channel.replace(/:events$/, ':watched'), '1', 'PX', 60_000);
   return {
     events,
     stop: async () => {

@@ -128,6 +128,35 @@ describe('watch', () => {
   });
 });
 
+describe('events only while watched', () => {
+  it('publishes nothing while no store watches the queue, and every change once one does', async () => {
+    const f = new Fixture(redis);
+    const channel = `${f.store.keyBase}:events`;
+    const listener = connect();
+    const messages: string[] = [];
+    listener.on('message', (_from: string, message: string) => messages.push(message));
+    await listener.subscribe(channel);
+    const quiet = (await f.submit()).id;
+    await f.succeed(quiet, await f.start(quiet));
+    await sleep(30);
+    expect(messages).toEqual([]);
+    expect(await redis.exists(`${f.store.keyBase}:watched`)).toBe(0);
+
+    const watched = (await f.submit()).id;
+    const events: JobEvent[] = [];
+    const stop = await f.store.watch(watched, (event) => events.push(event));
+    const ttl = await redis.pttl(`${f.store.keyBase}:watched`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    await f.succeed(watched, await f.start(watched));
+    await until(events, ended);
+    expect(statuses(events)[0]).toBe('queued');
+    expect(messages.map((message) => JSON.parse(message).status)).toEqual(['running', 'succeeded']);
+    await stop();
+    listener.disconnect();
+  });
+});
+
 describe('the subscription window (EventHub)', () => {
   // Deterministic versions of the race above: the transition is published exactly between the
   // subscription and the read, or just after the read.
@@ -135,7 +164,7 @@ describe('the subscription window (EventHub)', () => {
     const f = new Fixture(redis);
     const { id } = await f.submit();
     let token = '';
-    const hub = new EventHub(redis, `${f.store.keyBase}:events`, async (jobId) => {
+    const hub = new EventHub(redis, `${f.store.keyBase}:events`, `${f.store.keyBase}:watched`, async (jobId) => {
       if (!token) token = await f.start(jobId); // publishes 'running' before this read
       await sleep(20); // ...and the event arrives while the read is still out
       return await f.store.get(jobId);
@@ -153,7 +182,7 @@ describe('the subscription window (EventHub)', () => {
   it('a change published right after the read follows the first event', async () => {
     const f = new Fixture(redis);
     const { id } = await f.submit();
-    const hub = new EventHub(redis, `${f.store.keyBase}:events`, (jobId) => f.store.get(jobId));
+    const hub = new EventHub(redis, `${f.store.keyBase}:events`, `${f.store.keyBase}:watched`, (jobId) => f.store.get(jobId));
     const events: JobEvent[] = [];
     const watching = hub.watch(id, (event) => events.push(event));
     const stop = await watching;

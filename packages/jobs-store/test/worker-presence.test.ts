@@ -19,11 +19,13 @@ function info(id: string, ttlMs: number, lastBeatAt = new Date()): WorkerInfo {
 describe('worker presence', () => {
   it('lists live workers, most recent beat first, and forgets expired and stopped ones', async () => {
     const store = new JobsStore({ redis, queue: uniqueName('q') });
-    await store.recordWorker(info('old', 60_000, new Date(Date.now() - 1_000)));
-    await store.recordWorker(info('new', 60_000));
-    await store.recordWorker(info('brief', 50));
+    // Beats far enough apart that their order never depends on the clock's resolution or the load.
+    const now = Date.now();
+    await store.recordWorker(info('old', 60_000, new Date(now - 1_000)));
+    await store.recordWorker(info('new', 60_000, new Date(now - 100)));
+    await store.recordWorker(info('brief', 300, new Date(now)));
     expect((await store.workers()).map((w) => w.id)).toEqual(['brief', 'new', 'old']);
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await new Promise((resolve) => setTimeout(resolve, 400));
     expect((await store.workers()).map((w) => w.id)).toEqual(['new', 'old']);
     await store.forgetWorker('old');
     const [only] = await store.workers();

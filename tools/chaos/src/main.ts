@@ -66,6 +66,14 @@ const terminalEvents = new Map<string, number>();
 const subscriber = new Redis(redisServer.url, { maxRetriesPerRequest: null, retryStrategy: () => 200 });
 subscriber.on('error', () => {});
 await subscriber.subscribe(`${KEY_BASE}:events`);
+// The queue publishes events only while it is marked watched (as a watching store keeps it).
+const watchMark = new Redis(redisServer.url, { maxRetriesPerRequest: null, retryStrategy: () => 200 });
+watchMark.on('error', () => {});
+const markWatched = (): void => {
+  watchMark.set(`${KEY_BASE}:watched`, '1', 'PX', 60_000).catch(() => {});
+};
+markWatched();
+const watchRenewal = setInterval(markWatched, 1_000);
 subscriber.on('message', (_channel, message) => {
   const event = JSON.parse(message) as { id: string; status?: string };
   if (event.status && TERMINAL.has(event.status)) terminalEvents.set(event.id, (terminalEvents.get(event.id) ?? 0) + 1);
@@ -162,6 +170,8 @@ try {
   chaosOn = false;
   await Promise.all([...workers.map((w) => stopProcess(w, 'SIGTERM')), stopProcess(api.child, 'SIGTERM')]);
   subscriber.disconnect();
+  clearInterval(watchRenewal);
+  watchMark.disconnect();
   await redisServer.dispose();
   rmSync(scratch, { recursive: true, force: true });
 }

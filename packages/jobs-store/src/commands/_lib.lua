@@ -18,7 +18,9 @@
                                  went that way; a live status (queued, delayed, running) counts the
                                  moves into it less the moves out of it, one HINCRBY per transition
     <BASE>:idem:<h>     STRING   the id an idempotency key names (h: the key's hash, from TypeScript)
-    <BASE>:events       channel  PUBLISH '{"id":..,"status":..}' and '{"id":..,"progress":..}'
+    <BASE>:events       channel  PUBLISH '{"id":..,"status":..}' and '{"id":..,"progress":..}', only
+                                 while <BASE>:watched exists
+    <BASE>:watched      STRING   present (with a short expiry, renewed) while a store watches jobs
   Jobs queued, delayed or running have no index of their own (they are counted by the moves, and
   found by walking the type indexes newest first, where live jobs are).
   Record fields (short names, short values: the hash stays a listpack):
@@ -30,6 +32,7 @@ local EVENTS = BASE .. ':events'
 local FINISHED = BASE .. ':finished'
 local TYPES = BASE .. ':types'
 local MOVES = BASE .. ':moves'
+local WATCHED = BASE .. ':watched'
 -- A hash value longer than this turns the whole record from a listpack into a hash table (Redis's
 -- default hash-max-listpack-value), which costs several times the memory.
 local INLINE_RESULT_MAX = 64
@@ -51,13 +54,21 @@ local function server_now()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
+-- Publishes an event when someone watches (looked up once per script call): a queue nobody watches
+-- spends nothing on events.
+local watched = nil
+local function publish(message)
+  if watched == nil then watched = redis.call('EXISTS', WATCHED) == 1 end
+  if watched then redis.call('PUBLISH', EVENTS, message) end
+end
+
 -- Moves `id` from status `from` (nil: none) to `to`: the move count, the index of a rare status, and
 -- the event.
 local function index_status(id, from, to)
   redis.call('HINCRBY', MOVES, (from or '') .. '>' .. to, 1)
   if from and INDEXED[from] then redis.call('ZREM', status_key(from), id) end
   if INDEXED[to] then redis.call('ZADD', status_key(to), 0, id) end
-  redis.call('PUBLISH', EVENTS, '{"id":"' .. id .. '","status":"' .. to .. '"}')
+  publish('{"id":"' .. id .. '","status":"' .. to .. '"}')
 end
 
 local function finished_member(id, status, job_type)

@@ -10,5 +10,5 @@ local id, token, progress = ARGV[1], ARGV[2], ARGV[3]
 local f = redis.call('HMGET', KEYS[1], 's', 'k')
 if f[1] ~= 'running' or f[2] ~= token then return 0 end
 redis.call('HSET', KEYS[1], 'p', progress)
-redis.call('PUBLISH', EVENTS, '{"id":"' .. id .. '","progress":' .. progress .. '}')
+publish('{"id":"' .. id .. '","progress":' .. progress .. '}')
 return 1
