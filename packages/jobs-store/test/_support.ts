@@ -43,6 +43,8 @@ ctx.now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if ctx.delayMs ~= nil then ctx.dueAt = ctx.now + ctx.delayMs; ctx.delayMs = nil end
 if ctx.vars == nil then ctx.vars = {} end
 local out = HOOKS[ARGV[1]](ARGV[3], ctx)
+-- As queue-core does at the end of every script call.
+if HOOKS.after then HOOKS.after() end
 return { out or false, __calls }`;
     this.sha = createHash('sha1').update(this.source).digest('hex');
   }

@@ -40,7 +40,10 @@ export class ScriptSet {
       const hooks = this.hooks
         ? `local HOOKS = (function()\n${this.hooks}\nend)() or {}\n`
         : 'local HOOKS = {}\n';
-      const source = `${hooks}${libSource}\n${commandSource(name)}`;
+      // The command runs as a function so that the hooks' `after` (work they batch per call) runs
+      // once, after the command's own writes, whatever it returns.
+      const source = `${hooks}${libSource}\nlocal function command()\n${commandSource(name)}\nend\n`
+        + 'local result = command()\nif HOOKS.after then HOOKS.after() end\nreturn result\n';
       script = { source, sha: createHash('sha1').update(source).digest('hex') };
       this.scripts.set(name, script);
     }

@@ -25,7 +25,7 @@ export interface TaskQueueOptions<T> {
   /**
    * A Lua chunk that returns a table of hook functions run inside the queue's scripts (see
    * docs/decisions/0001-composing-queue-and-records.md). Used to keep other records in step with
-   * the queue atomically.
+   * the queue atomically. Its `after` function, if any, runs once at the end of every script call.
    */
   hooks?: string;
   /** How long a reservation lasts unless extended. Default 30 000 ms. */

@@ -62,10 +62,18 @@ local function publish(message)
   if watched then redis.call('PUBLISH', EVENTS, message) end
 end
 
--- Moves `id` from status `from` (nil: none) to `to`: the move count, the index of a rare status, and
--- the event.
+-- Moves counted in this script call, written by flush_moves (one HINCRBY per kind of move, not per job).
+local pending_moves = {}
+local function flush_moves()
+  for move, n in pairs(pending_moves) do redis.call('HINCRBY', MOVES, move, n) end
+  pending_moves = {}
+end
+
+-- Moves `id` from status `from` (nil: none) to `to`: the move count (written by flush_moves), the
+-- index of a rare status, and the event.
 local function index_status(id, from, to)
-  redis.call('HINCRBY', MOVES, (from or '') .. '>' .. to, 1)
+  local move = (from or '') .. '>' .. to
+  pending_moves[move] = (pending_moves[move] or 0) + 1
   if from and INDEXED[from] then redis.call('ZREM', status_key(from), id) end
   if INDEXED[to] then redis.call('ZADD', status_key(to), 0, id) end
   publish('{"id":"' .. id .. '","status":"' .. to .. '"}')

@@ -24,6 +24,8 @@
     dead       running -> failed                   cancel     running -> cancelled
     cancelJob  queued | delayed -> cancelled (remove: the same)
   ack, retry, dead, cancel, expire and release also need ctx.token to be the record's lease token.
+  after() runs once at the end of each script call and writes what the hooks gathered: the move counts
+  and the types of new jobs.
   Terminal transitions start the retention (PEXPIRE, the finished index) and, once per script call,
   purge a few jobs whose retention ended.
 ]]
@@ -33,8 +35,10 @@ local ID_PATTERN = '^[0-7][0-9A-HJKMNP-TV-Z]+$'
 local TYPE_PATTERN = '^[a-z0-9][a-z0-9_.%-]*$'
 local HASH_PATTERN = '^[A-Za-z0-9_%-]+$'
 local PURGE_PER_FINISH = 10
--- This chunk runs anew in every script call, so this is per call: a batch of acks purges once.
+-- This chunk runs anew in every script call, so these are per call: a batch of acks purges once, a
+-- batch of puts lists its types once.
 local purged_this_call = false
+local new_types = {}
 
 local function next_status(ctx)
   if ctx.dueAt and tonumber(ctx.dueAt) > ctx.now then return 'delayed' end
@@ -112,7 +116,7 @@ function H.put(id, ctx)
   redis.call('HSET', key, unpack(fields))
   redis.call('SET', params_key(id), v.params)
   redis.call('ZADD', type_key(v.type), 0, id)
-  redis.call('SADD', TYPES, v.type)
+  new_types[v.type] = true
   index_status(id, nil, status)
   return nil
 end
@@ -226,5 +230,13 @@ function H.cancelJob(id, ctx)
   return nil
 end
 H.remove = H.cancelJob
+
+-- Once per script call (queue-core calls it last): the moves and types gathered by the hooks above.
+function H.after()
+  flush_moves()
+  local types = {}
+  for job_type in pairs(new_types) do types[#types + 1] = job_type end
+  if #types > 0 then redis.call('SADD', TYPES, unpack(types)) end
+end
 
 return H

@@ -62,10 +62,11 @@ local function any_cancel()
 end
 
 -- The fence: the message is leased and its token is `token`. Returns its key, or nil when stale.
+-- Every step that ends or hands back a lease (ack, nack, expiry, release, dead-lettering) removes the
+-- token with it, so a matching token is a held lease: no need to look at the leased set as well.
 local function held_lease(id, token)
   local key = msg_key(id)
   if redis.call('HGET', key, 't') ~= token then return nil end
-  if not redis.call('ZSCORE', K_LEASED, id) then return nil end
   return key
 end
 
@@ -94,7 +95,7 @@ end
 local function ack_one(id, token, vars_json, hook)
   local key = msg_key(id)
   local fields = redis.call('HMGET', key, 't', 'a')
-  if fields[1] ~= token or not redis.call('ZSCORE', K_LEASED, id) then return 0 end
+  if fields[1] ~= token then return 0 end
   if hook == nil or hook == '' then hook = 'ack' end
   call_hook(hook, id, { token = token, attempt = tonumber(fields[2]), vars = decode_vars(vars_json) })
   redis.call('ZREM', K_LEASED, id)
