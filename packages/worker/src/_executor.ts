@@ -1,5 +1,5 @@
-import type { HandlerJob, Handlers } from './handler-types.js';
-import { runHandler, type RunOutcome, type RunServices } from './_handler-run.js';
+import type { HandlerContext, HandlerJob, Handlers } from './handler-types.js';
+import { runHandler, type RunOutcome } from './_handler-run.js';
 
 /** Runs handlers: in the main thread or in a pool of threads. */
 export interface Executor {
@@ -7,10 +7,11 @@ export interface Executor {
   readonly types: ReadonlySet<string>;
   start(): Promise<void>;
   /**
-   * Runs one job and settles with its outcome when the handler ends. An executor that can end a
-   * handler by force (threads) also settles, with an `abandoned` error, once it has done so.
+   * Runs one job and settles with its outcome when the handler ends; never rejects. `context` is what
+   * the handler gets (its signal aborts when the job is stopped). An executor that can end a handler
+   * by force (threads) also settles, with an `abandoned` error, once it has done so.
    */
-  run(job: HandlerJob, signal: AbortSignal, services: RunServices): Promise<RunOutcome>;
+  run(job: HandlerJob, context: HandlerContext): Promise<RunOutcome>;
   close(): Promise<void>;
 }
 
@@ -24,8 +25,8 @@ export class InlineExecutor implements Executor {
 
   async start(): Promise<void> {}
 
-  run(job: HandlerJob, signal: AbortSignal, services: RunServices): Promise<RunOutcome> {
-    return runHandler(this.handlers[job.type] as Handlers[string], job, signal, services);
+  run(job: HandlerJob, context: HandlerContext): Promise<RunOutcome> {
+    return runHandler(this.handlers[job.type] as Handlers[string], job, context);
   }
 
   async close(): Promise<void> {}

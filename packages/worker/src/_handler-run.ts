@@ -1,6 +1,6 @@
 // Running one handler call and describing how it ended, in a form that crosses a thread boundary.
 // Shared by the in-process executor and the handler threads, so both behave the same.
-import type { Handler, HandlerJob, JobLogger, ProgressValue } from './handler-types.js';
+import type { Handler, HandlerContext, HandlerJob, ProgressValue } from './handler-types.js';
 
 /** An error as it is recorded and as it crosses from a thread: plain data. */
 export interface ErrorInfo {
@@ -12,12 +12,6 @@ export interface ErrorInfo {
 
 /** How a handler call ended. */
 export type RunOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: ErrorInfo };
-
-/** What the worker offers a handler besides its job. */
-export interface RunServices {
-  progress(value: ProgressValue): Promise<void>;
-  readonly log: JobLogger;
-}
 
 /** Why a worker stops a handler: the `code` of its signal's reason. */
 export type StopCode = 'timeout' | 'cancelled' | 'lease_lost' | 'shutdown';
@@ -82,9 +76,9 @@ export function checkProgress(value: unknown): ProgressValue {
 }
 
 /** Calls `handler` and describes the outcome; never throws. */
-export async function runHandler(handler: Handler, job: HandlerJob, signal: AbortSignal, services: RunServices): Promise<RunOutcome> {
+export async function runHandler(handler: Handler, job: HandlerJob, context: HandlerContext): Promise<RunOutcome> {
   try {
-    const value = await handler(job, { signal, progress: services.progress, log: services.log, attempt: job.attempt });
+    const value = await handler(job, context);
     return { ok: true, value: value === undefined ? null : value };
   } catch (error) {
     return { ok: false, error: describeError(error) };

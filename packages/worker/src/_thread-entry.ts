@@ -1,7 +1,7 @@
 // The body of one handler thread: loads the handlers, then runs the jobs the main thread sends, one
 // at a time, reporting progress, log lines and the outcome back. Imports nothing that talks to Redis.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Handlers, JobLogMethod, JobLogger } from './handler-types.js';
+import type { HandlerContext, Handlers, JobLogMethod, JobLogger } from './handler-types.js';
 import { checkProgress, runHandler, stopReason } from './_handler-run.js';
 import { loadHandlersModule, mergeHandlers } from './_handlers-module.js';
 import type { FromThread, LogLevel, ThreadData, ToThread } from './_thread-protocol.js';
@@ -56,7 +56,9 @@ if (handlers !== undefined) {
     const { job } = message;
     const controller = new AbortController();
     controllers.set(job.id, controller);
-    const services = {
+    const context: HandlerContext = {
+      signal: controller.signal,
+      attempt: job.attempt,
       // Resolves once the main thread has written it, as in the main thread.
       progress: (value: unknown): Promise<void> => {
         const checked = checkProgress(value);
@@ -68,7 +70,7 @@ if (handlers !== undefined) {
       },
       log: logger(job.id),
     };
-    void runHandler(loaded[job.type] as (typeof loaded)[string], job, controller.signal, services).then((outcome) => {
+    void runHandler(loaded[job.type] as (typeof loaded)[string], job, context).then((outcome) => {
       controllers.delete(job.id);
       try {
         send({ kind: 'done', id: job.id, outcome });

@@ -1,16 +1,17 @@
 import { Worker as Thread } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { WorkerError } from './errors.js';
-import type { HandlerJob } from './handler-types.js';
+import type { HandlerContext, HandlerJob } from './handler-types.js';
 import type { Executor } from './_executor.js';
-import type { ErrorInfo, RunOutcome, RunServices, StopCode } from './_handler-run.js';
+import type { ErrorInfo, RunOutcome, StopCode } from './_handler-run.js';
 import type { FromThread, ThreadData, ToThread } from './_thread-protocol.js';
 
 const ENTRY = new URL('./_thread-entry.js', import.meta.url);
 
 interface Current {
   readonly id: string;
-  readonly services: RunServices;
+  /** The job's context in the main thread: its progress and logger serve the thread's messages. */
+  readonly context: HandlerContext;
   finish(outcome: RunOutcome): void;
 }
 
@@ -50,7 +51,8 @@ export class ThreadPool implements Executor {
     }
   }
 
-  async run(job: HandlerJob, signal: AbortSignal, services: RunServices): Promise<RunOutcome> {
+  async run(job: HandlerJob, context: HandlerContext): Promise<RunOutcome> {
+    const { signal } = context;
     let slot = [...this.slots].find((candidate) => candidate.current === undefined && !candidate.retired);
     if (slot === undefined) {
       // Only after a thread died and its replacement failed to start: try once more now.
@@ -74,7 +76,7 @@ export class ThreadPool implements Executor {
       };
       const current: Current = {
         id: job.id,
-        services,
+        context,
         finish: (outcome) => {
           if (chosen.current !== current) return;
           chosen.current = undefined;
@@ -143,7 +145,7 @@ export class ThreadPool implements Executor {
           case 'progress': {
             const reply = (error: string | undefined): void => void this.post(slot, { kind: 'progress-done', seq: message.seq, error });
             if (slot.current?.id !== message.id) return reply(undefined);
-            slot.current.services.progress(message.value as number).then(
+            slot.current.context.progress(message.value as number).then(
               () => reply(undefined),
               (error: unknown) => reply((error as Error).message),
             );
@@ -151,7 +153,7 @@ export class ThreadPool implements Executor {
           }
           case 'log': {
             if (slot.current?.id !== message.id) return;
-            const { log } = slot.current.services;
+            const { log } = slot.current.context;
             try {
               if (message.fields === undefined) log[message.level](message.message ?? '');
               else log[message.level](message.fields, message.message);

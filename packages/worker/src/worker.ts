@@ -1,29 +1,33 @@
 import { hostname } from 'node:os';
-import { setImmediate as yieldTurn } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { TaskQueue, type AckRequest, type Lease, type ReservedMessage } from '@hotq/queue-core';
+import { TaskQueue, type AckRequest, type ReservedMessage } from '@hotq/queue-core';
 import { JobsStore, type JobMessage, type WorkerInfo } from '@hotq/jobs-store';
 import { WorkerError } from './errors.js';
-import type { HandlerJob, ProgressValue } from './handler-types.js';
+import type { HandlerJob } from './handler-types.js';
 import type { StopOptions, Worker, WorkerOptions, WorkerState } from './worker-types.js';
 import { reconnectDelay, retryDelay } from './_backoff.js';
 import { InlineExecutor, type Executor } from './_executor.js';
-import { checkProgress, describeError, stopReason, type ErrorInfo, type StopCode } from './_handler-run.js';
+import { checkProgress, describeError, stopReason, type ErrorInfo, type RunOutcome, type StopCode } from './_handler-run.js';
 import { loadHandlersModule, mergeHandlers, handlersModuleUrl } from './_handlers-module.js';
+import { HeldJob, payloadProblem, type PendingAck } from './_held-job.js';
+import { JobContext, type ProgressWriter } from './_job-context.js';
 import { createLogger } from './_logger.js';
 import { resolveOptions, type ResolvedOptions } from './_options.js';
 import { connectRedis, evictionPolicy, isUnavailable, withTimeout } from './_redis.js';
+import { IDLE_WAIT_MS, ReserveLanes, type LaneHost } from './_reserve-lanes.js';
 import { ThreadPool } from './_thread-pool.js';
+import { delay, settlesWithin } from './_waits.js';
 
-/** How long an idle worker blocks waiting for work before it asks the queue again. */
-const IDLE_WAIT_MS = 2_000;
 /** How long a stopped handler may keep its slot (and, in a thread, its thread) before it is abandoned. */
 const ABANDON_MS = 2_000;
 /** How long stop() keeps trying to write outcomes still pending (Redis down) before leaving them to lease expiry. */
 const FINAL_WRITES_MS = 5_000;
 /** Bound on calls that queue-core does not bound itself (presence, progress, quit). */
 const CALL_TIMEOUT_MS = 10_000;
+
+/** The batch of a call that carries no acks (shared: it is never written to). */
+const NO_ACKS: readonly PendingAck[] = Object.freeze([]);
 
 /** What became of a job, decided once; later events for the same job are ignored. */
 type Decision =
@@ -33,78 +37,6 @@ type Decision =
   | { readonly kind: 'lost' }
   | { readonly kind: 'released' };
 
-/** A lease this worker holds: its handler runs, or its outcome is still being written. */
-class HeldJob {
-  /** An outcome was chosen; the handler's own result, if it comes later, is ignored. */
-  decided = false;
-  timer: NodeJS.Timeout | undefined;
-  readonly controller = new AbortController();
-  readonly lease: Lease;
-  nextProgress: ProgressValue | undefined;
-  progressWrite: Promise<void> | undefined;
-  private logger: Logger | undefined;
-
-  constructor(
-    readonly message: ReservedMessage<JobMessage>,
-    private readonly parentLog: Logger,
-  ) {
-    this.lease = { id: message.id, token: message.token };
-  }
-
-  get id(): string {
-    return this.message.id;
-  }
-
-  /** The job's logger, made on first use (most jobs never log). */
-  get log(): Logger {
-    return (this.logger ??= this.parentLog.child({ job: this.message.id, type: this.message.payload?.type, attempt: this.message.attempt }));
-  }
-}
-
-interface PendingAck {
-  readonly job: HeldJob;
-  readonly request: AckRequest;
-}
-
-/** Why a payload cannot be run at all, or undefined when it is well-formed. */
-function payloadProblem(payload: unknown): string | undefined {
-  if (typeof payload !== 'object' || payload === null) return 'the job message is not an object';
-  const { type, params, timeoutMs } = payload as Partial<JobMessage>;
-  if (typeof type !== 'string' || type === '') return 'the job message has no type';
-  if (typeof params !== 'object' || params === null || Array.isArray(params)) return 'the job message has no params object';
-  if (timeoutMs !== null && timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0))) {
-    return 'the job message has an invalid timeoutMs';
-  }
-  return undefined;
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. Never rejects. */
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
-/** Whether `work` settled within `ms` (it is not cancelled either way). */
-async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([work.then(() => true, () => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 function errorFields(error: unknown): { err: { name: string; message: string; code?: string } } {
   const info = describeError(error);
   return { err: { name: info.name, message: info.message, ...(info.code ? { code: info.code } : {}) } };
@@ -113,11 +45,12 @@ function errorFields(error: unknown): { err: { name: string; message: string; co
 /**
  * The runtime behind {@link createWorker}.
  *
- * Round trips (PERF-NOTES.md): while busy, ONE per job — a finished job's ack rides on the reserve
- * that takes the next job (`TaskQueue.reserve({ acks })`); a failure is one nack; progress is one call
- * per (coalesced) update; leases of ALL held jobs are renewed by one `extend` per heartbeat, sent
- * together with the presence pipeline. While idle: one reserve, a blocking wait on the queue's wake
- * list (on the queue's own connection), one reserve; a job finishing meanwhile is acked at once.
+ * Round trips (PERF-NOTES.md): while busy, ONE per job at most — a finished job's ack rides on the
+ * reserve that takes the next jobs (`TaskQueue.reserve({ acks })`, see {@link ReserveLanes}: two such
+ * calls in flight at concurrency > 1); a failure is one nack; progress is one call per (coalesced)
+ * update; leases of ALL held jobs are renewed by one `extend` per heartbeat, sent together with the
+ * presence pipeline. While idle: one reserve that finds nothing, then one that waits on the queue's
+ * wake list (on the queue's own connection); a job finishing meanwhile is acked at once.
  */
 class WorkerRuntime implements Worker {
   readonly id: string;
@@ -142,18 +75,19 @@ class WorkerRuntime implements Worker {
   private pendingAcks: PendingAck[] = [];
   /** Leases to hand back (shutdown). */
   private toRelease: HeldJob[] = [];
-  /** Writes in flight outside the loop (nacks, direct ack flushes), awaited by stop(). */
+  /** Writes in flight outside the reserve calls (nacks, direct ack flushes), awaited by stop(). */
   private readonly writes = new Set<Promise<unknown>>();
-  /** Handler runs in flight, awaited (briefly) by stop(). */
-  private readonly executions = new Set<Promise<unknown>>();
+  /** The reserve calls: acks out, jobs in. */
+  private lanes!: ReserveLanes;
+  /** The vars of a `null` result and of a cancellation, the same for every job: made once. */
+  private nullResultVars!: Record<string, string>;
+  private cancelledVars!: Record<string, string>;
+  /** Writes a job's progress; bound once and shared by every job's context. */
+  private readonly writeProgress: ProgressWriter = (job, value) => this.progress(job, value);
 
   private starting = false;
   private stopping = false;
-  /** The loop's current reserve may block waiting for work: finished jobs are acked directly. */
-  private idle = false;
-  private readonly loopAbort = new AbortController();
-  private loopDone: Promise<void> = Promise.resolve();
-  private wakeLoop: (() => void) | undefined;
+  /** Called whenever a job is decided or a slot freed (stop() waits on them). */
   private readonly changeListeners = new Set<() => void>();
   private heartbeat: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
@@ -215,12 +149,15 @@ class WorkerRuntime implements Worker {
       hooks: this.store.queueHooks(),
       leaseMs: options.leaseMs,
     });
+    this.nullResultVars = this.store.completion(null).vars;
+    this.cancelledVars = this.store.failure({ message: 'cancelled while running', code: 'cancelled' }).vars;
+    this.lanes = new ReserveLanes(this.tasks, this.id, this.laneHost());
     this.startedAt = new Date().toISOString();
     this.currentState = 'running';
     void this.warnOnEviction();
     this.heartbeat = setInterval(() => void this.beat(), options.heartbeatMs);
     void this.beat();
-    this.loopDone = this.loop();
+    this.lanes.kick();
     this.log.info(
       { concurrency: options.concurrency, isolation: options.isolation, leaseMs: options.leaseMs, types: this.served },
       'worker started',
@@ -262,65 +199,31 @@ class WorkerRuntime implements Worker {
     return this.stopping$;
   }
 
-  // ---- the loop: take jobs, hand back finished ones -------------------------------------------
+  // ---- taking jobs, handing back finished ones ------------------------------------------------
 
-  private async loop(): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      const free = this.options.concurrency - this.busy;
-      if (free <= 0 && this.pendingAcks.length === 0) {
-        await new Promise<void>((resolve) => (this.wakeLoop = resolve));
-        // Let the other handlers that are finishing in this same turn finish too, so that their
-        // acks share one reserve instead of one round trip each.
-        if (this.options.concurrency > 1) await yieldTurn();
-        continue;
-      }
-      if (!this.connected()) {
-        // Connecting, or reconnecting (reported by the connection's events): commands sent now would
-        // wait in the client's offline queue and could run long after their caller gave up.
-        if (this.redis.status === 'end') this.log.error('the Redis connection was closed for good; this worker cannot take jobs');
-        await this.untilReady();
-        continue;
-      }
-      if (this.pendingAcks.length === 0 && this.writes.size > 0) {
-        // A failure being written may schedule a retry: let the queue know of it before an idle
-        // wait, whose length the queue bounds by the next due retry.
-        await Promise.allSettled([...this.writes]);
-        continue;
-      }
-      const batch = this.pendingAcks.splice(0);
-      const waitMs = batch.length === 0 && free > 0 ? IDLE_WAIT_MS : 0;
-      this.idle = waitMs > 0;
-      try {
-        // The hot path: acks of finished jobs and leases of new ones, one script, one round trip.
-        const { messages, acked } = await this.tasks.reserve({
-          count: Math.max(0, free),
-          consumer: this.id,
-          acks: batch.map((pending) => pending.request),
-          waitMs,
-          signal: this.loopAbort.signal,
-        });
-        this.idle = false;
-        failures = 0;
+  /** What the reserve calls need from the worker (see ReserveLanes). */
+  private laneHost(): LaneHost {
+    return {
+      concurrency: this.options.concurrency,
+      writes: this.writes,
+      busySlots: () => this.busy,
+      pendingAcks: () => this.pendingAcks.length,
+      takeAcks: () => this.takeAcks(),
+      connected: () => this.connected(),
+      untilReady: (signal) => this.untilReady(signal),
+      received: (batch, acked, messages) => {
         this.noteAvailable();
         this.settleAcks(batch, acked);
         for (const message of messages) this.begin(message);
-      } catch (error) {
-        this.idle = false;
+      },
+      failed: (batch, error, stopping) => {
         if (batch.length > 0) this.ackFailed(batch, error);
-        if (this.stopping) break;
-        failures += 1;
+        if (stopping) return;
         if (isUnavailable(error)) this.noteUnavailable(error);
         else this.log.error(errorFields(error), 'taking jobs failed; retrying');
-        await delay(reconnectDelay(failures), this.loopAbort.signal);
-      }
-    }
-  }
-
-  private wake(): void {
-    const resolve = this.wakeLoop;
-    this.wakeLoop = undefined;
-    resolve?.();
+      },
+      unexpected: (error) => this.log.error(errorFields(error), 'handling taken jobs failed unexpectedly'),
+    };
   }
 
   /** Whether commands can be sent now (a queued command could run long after its caller gave up). */
@@ -329,9 +232,14 @@ class WorkerRuntime implements Worker {
     return status === 'ready' || status === 'wait';
   }
 
-  private untilReady(): Promise<void> {
+  /**
+   * Connecting, or reconnecting (reported by the connection's events): commands sent now would wait
+   * in the client's offline queue and could run long after their caller gave up. Resolves on
+   * `ready`, after IDLE_WAIT_MS, or when `signal` aborts.
+   */
+  private untilReady(signal: AbortSignal): Promise<void> {
+    if (this.redis.status === 'end') this.log.error('the Redis connection was closed for good; this worker cannot take jobs');
     return new Promise((resolve) => {
-      const signal = this.loopAbort.signal;
       const done = (): void => {
         clearTimeout(timer);
         this.redis.off('ready', done);
@@ -371,46 +279,56 @@ class WorkerRuntime implements Worker {
       this.decide(job, { kind: 'released' });
       return;
     }
+    const { payload, attempt, maxAttempts } = message;
+    const problem = payloadProblem(payload);
+    if (problem !== undefined) {
+      this.decide(job, { kind: 'failed', error: { name: 'Error', message: problem, code: 'invalid_job', nonRetryable: true } });
+      return;
+    }
+    if (!this.executor.types.has(payload.type)) {
+      const text = `no handler for job type "${payload.type}" on worker ${this.id} (it serves ${this.served.join(', ')})`;
+      this.decide(job, { kind: 'failed', error: { name: 'Error', message: text, code: 'unknown_type', nonRetryable: true } });
+      return;
+    }
+    const timeoutMs = payload.timeoutMs ?? null;
+    const handlerJob: HandlerJob = { id: job.id, type: payload.type, params: payload.params, attempt, maxAttempts, timeoutMs };
     this.busy += 1;
-    const execution = this.execute(job).catch((error: unknown) => this.log.error(errorFields(error), 'running a job failed unexpectedly'));
-    this.executions.add(execution);
-    void execution.finally(() => this.executions.delete(execution));
+    job.holdsSlot = true;
+    if (timeoutMs !== null) job.timeoutTimer = setTimeout(() => this.stopJob(job, 'timeout'), timeoutMs);
+    // No race against the job's signal: a job stopped from outside is decided at once (stopJob), and
+    // whatever its handler returns later is ignored; its slot stays taken until the handler ends.
+    this.executor.run(handlerJob, new JobContext(job, this.writeProgress)).then(
+      (outcome) => this.handlerEnded(job, outcome),
+      (error: unknown) => this.handlerEnded(job, undefined, error),
+    );
   }
 
-  private async execute(job: HeldJob): Promise<void> {
+  /** The handler ended (or was abandoned): its outcome, unless one was decided already, and its slot. */
+  private handlerEnded(job: HeldJob, outcome: RunOutcome | undefined, failure?: unknown): void {
     try {
-      const { payload, attempt, maxAttempts } = job.message;
-      const problem = payloadProblem(payload);
-      if (problem !== undefined) {
-        this.decide(job, { kind: 'failed', error: { name: 'Error', message: problem, code: 'invalid_job', nonRetryable: true } });
-        return;
+      if (outcome === undefined) this.log.error(errorFields(failure), 'running a job failed unexpectedly');
+      // The slot is freed first, so that the ack queued by decide() and the slot for the next job
+      // share one reserve call.
+      const freed = this.freeSlot(job);
+      if (outcome !== undefined && !job.decided) {
+        this.decide(job, outcome.ok ? { kind: 'succeeded', value: outcome.value } : { kind: 'failed', error: outcome.error });
       }
-      if (!this.executor.types.has(payload.type)) {
-        const message = `no handler for job type "${payload.type}" on worker ${this.id} (it serves ${this.served.join(', ')})`;
-        this.decide(job, { kind: 'failed', error: { name: 'Error', message, code: 'unknown_type', nonRetryable: true } });
-        return;
+      if (freed) {
+        this.changed();
+        this.lanes.kick();
       }
-      const timeoutMs = payload.timeoutMs ?? null;
-      const handlerJob: HandlerJob = { id: job.id, type: payload.type, params: payload.params, attempt, maxAttempts, timeoutMs };
-      if (timeoutMs !== null) job.timer = setTimeout(() => this.stopJob(job, 'timeout'), timeoutMs);
-      const { signal } = job.controller;
-      const stopped = new Promise<'stopped'>((resolve) => signal.addEventListener('abort', () => resolve('stopped'), { once: true }));
-      const execution = this.executor.run(handlerJob, signal, { progress: (value) => this.progress(job, value), log: job.log });
-      const first = await Promise.race([execution, stopped]);
-      if (first !== 'stopped') {
-        this.decide(job, first.ok ? { kind: 'succeeded', value: first.value } : { kind: 'failed', error: first.error });
-        return;
-      }
-      // Stopped from outside (its outcome was decided then). The slot stays taken until the handler
-      // ends; one that ignores its signal is abandoned (a thread is terminated) after ABANDON_MS.
-      if (!(await settlesWithin(execution, ABANDON_MS + 500))) {
-        job.log.warn(`the handler ignored its abort signal for ${ABANDON_MS} ms; its slot is freed, though it may still be running`);
-      }
-    } finally {
-      this.busy -= 1;
-      this.wake();
-      this.changed();
+    } catch (error) {
+      this.log.error(errorFields(error), 'handling the end of a job failed unexpectedly');
     }
+  }
+
+  /** Gives the job's slot back; false when it had none (any more). */
+  private freeSlot(job: HeldJob): boolean {
+    if (!job.holdsSlot) return false;
+    job.holdsSlot = false;
+    clearTimeout(job.abandonTimer);
+    this.busy -= 1;
+    return true;
   }
 
   /** Stops a running job from outside: its outcome is decided now, then its handler is told. */
@@ -433,19 +351,30 @@ class WorkerRuntime implements Worker {
         this.decide(job, { kind: 'released' });
         break;
     }
-    job.controller.abort(stopReason(code));
+    job.abort(stopReason(code));
+    if (job.holdsSlot) {
+      // The slot stays taken until the handler ends; one that ignores its signal is abandoned (a
+      // thread is terminated) after ABANDON_MS.
+      job.abandonTimer = setTimeout(() => {
+        job.log.warn(`the handler ignored its abort signal for ${ABANDON_MS} ms; its slot is freed, though it may still be running`);
+        if (this.freeSlot(job)) {
+          this.changed();
+          this.lanes.kick();
+        }
+      }, ABANDON_MS + 500);
+    }
   }
 
   private decide(job: HeldJob, decision: Decision): void {
     if (job.decided) return;
     job.decided = true;
-    clearTimeout(job.timer);
+    if (job.timeoutTimer !== undefined) clearTimeout(job.timeoutTimer);
     this.changed();
     switch (decision.kind) {
       case 'succeeded': {
         let vars: Record<string, string>;
         try {
-          vars = this.store.completion(decision.value).vars;
+          vars = decision.value === null ? this.nullResultVars : this.store.completion(decision.value).vars;
         } catch (error) {
           const info = describeError(error);
           this.writeFailure(job, { name: info.name, message: `the result cannot be recorded: ${info.message}`, code: 'invalid_result', nonRetryable: true });
@@ -459,7 +388,7 @@ class WorkerRuntime implements Worker {
         return;
       case 'cancelled':
         job.log.debug('job cancelled while running');
-        this.queueAck(job, { lease: job.lease, hook: 'cancel', vars: this.store.failure({ message: 'cancelled while running', code: 'cancelled' }).vars });
+        this.queueAck(job, { lease: job.lease, hook: 'cancel', vars: this.cancelledVars });
         return;
       case 'lost':
         this.forget(job);
@@ -470,15 +399,24 @@ class WorkerRuntime implements Worker {
     }
   }
 
-  /** A success or a cancellation: written with the next reserve, or at once when the loop is blocked or stopping. */
+  /** A success or a cancellation: written with the next reserve call, or at once when stopping. */
   private queueAck(job: HeldJob, request: AckRequest): void {
     this.pendingAcks.push({ job, request });
-    if (this.idle || this.stopping) this.track(this.flushAcks());
-    else this.wake();
+    if (this.stopping) this.track(this.flushAcks());
+    else this.lanes.kick();
+  }
+
+  /** Every ack waiting, now on its way (see HeldJob.ackInFlight). */
+  private takeAcks(): readonly PendingAck[] {
+    const batch = this.pendingAcks;
+    if (batch.length === 0) return NO_ACKS;
+    this.pendingAcks = [];
+    for (const pending of batch) pending.job.ackInFlight = true;
+    return batch;
   }
 
   private async flushAcks(): Promise<void> {
-    const batch = this.pendingAcks.splice(0);
+    const batch = this.takeAcks();
     if (batch.length === 0) return;
     try {
       const { acked } = await this.tasks.reserve({ count: 0, consumer: this.id, acks: batch.map((pending) => pending.request) });
@@ -489,15 +427,21 @@ class WorkerRuntime implements Worker {
   }
 
   private settleAcks(batch: readonly PendingAck[], acked: readonly boolean[]): void {
-    batch.forEach(({ job, request }, index) => {
+    if (batch.length === 0) return;
+    // Checked once per batch: a job's logger is made only when a line is written.
+    const debug = this.log.isLevelEnabled('debug');
+    for (let index = 0; index < batch.length; index += 1) {
+      const { job, request } = batch[index] as PendingAck;
       this.forget(job);
-      if (acked[index]) job.log.debug(request.hook === 'cancel' ? 'job cancelled' : 'job succeeded');
-      else job.log.warn('completion refused: this worker no longer holds the job (its lease expired); another attempt owns it');
-    });
+      if (!acked[index]) job.log.warn('completion refused: this worker no longer holds the job (its lease expired); another attempt owns it');
+      else if (debug) job.log.debug(request.hook === 'cancel' ? 'job cancelled' : 'job succeeded');
+    }
   }
 
   /** Acks that could not be written: kept for the next try when Redis is away, else tried one by one. */
   private ackFailed(batch: readonly PendingAck[], error: unknown): void {
+    // No longer riding on a reserve call: the heartbeat renews their leases again meanwhile.
+    for (const { job } of batch) job.ackInFlight = false;
     if (isUnavailable(error)) {
       this.pendingAcks.unshift(...batch.filter(({ job }) => this.held.get(job.id) === job));
       return;
@@ -584,7 +528,23 @@ class WorkerRuntime implements Worker {
   }
 
   private changed(): void {
+    if (this.changeListeners.size === 0) return;
     for (const listener of [...this.changeListeners]) listener();
+  }
+
+  /** Resolves once `condition` is false (re-checked whenever a job is decided or a slot freed) or at `deadline`. */
+  private async whileTrue(condition: () => boolean, deadline: number): Promise<void> {
+    while (condition() && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          this.changeListeners.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, deadline - Date.now());
+        this.changeListeners.add(done);
+      });
+    }
   }
 
   // ---- heartbeat: leases and presence -----------------------------------------------------------
@@ -597,7 +557,7 @@ class WorkerRuntime implements Worker {
   }
 
   private async beatOnce(): Promise<void> {
-    const jobs = [...this.held.values()].filter((job) => !this.toRelease.includes(job));
+    const jobs = [...this.held.values()].filter((job) => !job.ackInFlight && !this.toRelease.includes(job));
     const info: WorkerInfo = {
       id: this.id,
       host: hostname(),
@@ -661,23 +621,11 @@ class WorkerRuntime implements Worker {
     this.stopping = true;
     this.currentState = 'stopping';
     this.log.info({ running: this.running().length, graceMs }, 'worker stopping');
-    this.loopAbort.abort();
-    this.wake();
-    await this.loopDone;
+    // The calls in flight come back (a wait for work is interrupted); jobs they bring are handed back.
+    await this.lanes.stop();
 
     // Grace: running jobs may finish; their outcomes are written as they do.
-    const deadline = Date.now() + graceMs;
-    while (this.running().length > 0 && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(timer);
-          this.changeListeners.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, deadline - Date.now());
-        this.changeListeners.add(done);
-      });
-    }
+    await this.whileTrue(() => this.running().length > 0, Date.now() + graceMs);
     const late = this.running();
     if (late.length > 0) this.log.info({ jobs: late }, 'grace time over; handing the remaining jobs back');
     for (const job of [...this.held.values()]) if (!job.decided) this.stopJob(job, 'shutdown');
@@ -691,7 +639,8 @@ class WorkerRuntime implements Worker {
         this.log.debug(errorFields(error), 'could not remove the presence record (it expires by itself)');
       });
     }
-    await settlesWithin(Promise.allSettled([...this.executions]), ABANDON_MS + 1_000);
+    // Handlers told to stop get a moment to end (abandoned ones free their slots after ABANDON_MS).
+    await this.whileTrue(() => this.busy > 0, Date.now() + ABANDON_MS + 1_000);
     await this.executor.close();
     await this.tasks.close();
     if (this.ownsRedis && !this.connected()) {

@@ -234,6 +234,37 @@ describe('createWorker', () => {
     expect(lines.find((line) => line.msg === 'step one')).toMatchObject({ job: id, type: 'steps', attempt: 1, step: 1 });
   });
 
+  it('lets a handler destructure its context', async () => {
+    const handlers: Handlers = {
+      parts: async (_job, { signal, progress, log, attempt }) => {
+        await progress(50);
+        log.info('half way');
+        return { aborted: signal.aborted, attempt };
+      },
+    };
+    const { jobs, lines } = await setup({ handlers });
+    const id = await jobs.submit({ type: 'parts' });
+    expect(await jobs.waitFor(id, TERMINAL)).toMatchObject({ status: 'succeeded', progress: 50 });
+    expect(await jobs.store.getResult(id)).toEqual({ kind: 'json', value: { aborted: false, attempt: 1 } });
+    expect(lines.find((line) => line.msg === 'half way')).toMatchObject({ job: id, type: 'parts', attempt: 1 });
+  });
+
+  it('lets a handler spread its context into a plain object that still works', async () => {
+    const handlers: Handlers = {
+      spread: async (_job, ctx) => {
+        const copy = { ...ctx, extra: true };
+        await copy.progress(25);
+        return { keys: Object.keys(copy).sort(), aborted: copy.signal.aborted, attempt: copy.attempt };
+      },
+    };
+    const { jobs } = await setup({ handlers });
+    const id = await jobs.submit({ type: 'spread' });
+    expect(await jobs.waitFor(id, TERMINAL)).toMatchObject({ status: 'succeeded', progress: 25 });
+    expect(await jobs.store.getResult(id)).toEqual({
+      kind: 'json', value: { keys: ['attempt', 'extra', 'log', 'progress', 'signal'], aborted: false, attempt: 1 },
+    });
+  });
+
   it('takes jobs that were submitted while it waited, without delay', async () => {
     const { jobs } = await setup();
     await sleep(300); // the worker is now blocked waiting for work
@@ -258,6 +289,48 @@ describe('createWorker', () => {
     const startedAt = Date.now();
     await jobs.waitFor(id, ['succeeded']);
     expect(Date.now() - startedAt).toBeLessThan(1_000);
+  });
+
+  it('drains a backlog without ever holding more than `concurrency` leases, and without a warning', async () => {
+    const queue = uniqueName('w');
+    const jobs = producer(redis, queue);
+    producers.push(jobs);
+    const total = 300;
+    const submissions = Array.from({ length: total }, (_, n) => jobs.store.prepareSubmission({ type: 'quick', params: { wait: n % 2 === 0 } }));
+    await jobs.queue.putMany(submissions.map((submission) => ({ payload: submission.payload, ...submission.put })));
+    const { logger, lines } = memoryLogger();
+    // An odd concurrency: two calls asking for half of it each (rounded up) would be one too many.
+    const handlers: Handlers = { quick: async (job) => (job.params.wait ? sleep(1) : null) };
+    const worker = createWorker({ redis, queue, logger, concurrency: 3, handlers });
+    workers.push(worker);
+    await worker.start();
+    // Each look is one consistent view between two scripts: leased = running + finished but not yet acked.
+    let peak = 0;
+    await until(async () => {
+      const { leased } = await jobs.queue.stats();
+      peak = Math.max(peak, leased);
+      return (await jobs.store.counts()).succeeded === total;
+    }, 'the backlog to drain');
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(3);
+    expect((await jobs.queue.stats()).leased).toBe(0);
+    expect(lines.filter((line) => Number(line.level) >= 40)).toEqual([]);
+  });
+
+  it('an ack that rides on a wait for work is written at once, and its lease is not renewed meanwhile', async () => {
+    // At concurrency 4 an idle worker asks for 2 jobs and waits. One job comes: the queue looks empty,
+    // so the ack of that job rides on the next call, which waits for work (up to 2 s). A heartbeat
+    // renewing that lease meanwhile would be refused and taken for a lost lease.
+    const { jobs, worker, lines } = await setup({ concurrency: 4, leaseMs: 1_000, heartbeatMs: 50, handlers: { quick: () => 'done' } });
+    await sleep(100);
+    const id = await jobs.submit({ type: 'quick' });
+    const startedAt = Date.now();
+    await jobs.waitFor(id, ['succeeded']);
+    expect(Date.now() - startedAt).toBeLessThan(1_000);
+    await sleep(500);
+    expect(worker.running()).toEqual([]);
+    expect(lines.filter((line) => Number(line.level) >= 40)).toEqual([]);
+    expect(await jobs.job(id)).toMatchObject({ status: 'succeeded', attempts: 1 });
   });
 
   it('stop() lets running jobs finish within the grace time, then hands the rest back', async () => {

@@ -1,0 +1,86 @@
+import type { Logger } from 'pino';
+import type { AckRequest, Lease, ReservedMessage } from '@hotq/queue-core';
+import type { JobMessage } from '@hotq/jobs-store';
+import type { ProgressValue } from './handler-types.js';
+
+/**
+ * A lease this worker holds: its handler runs, or its outcome is still being written.
+ *
+ * Made once per job, so everything a job may never need (its abort signal, its logger) is made on
+ * first use: an AbortController costs a few µs and a pino child logger a few more, which at
+ * thousands of jobs per second is a good part of the worker's CPU.
+ */
+export class HeldJob {
+  /** An outcome was chosen; the handler's own result, if it comes later, is ignored. */
+  decided = false;
+  /** Its handler holds one of the worker's slots (until it ends, or is abandoned). */
+  holdsSlot = false;
+  /**
+   * Its ack rides on a reserve call in flight. The heartbeat leaves its lease alone then: an extend
+   * would reach Redis after the ack (same connection, in order) and only be refused.
+   */
+  ackInFlight = false;
+  /** Stops the handler at the job's `timeoutMs` (only jobs that have one get a timer). */
+  timeoutTimer: NodeJS.Timeout | undefined;
+  /** Frees the slot of a stopped handler that ignores its signal. */
+  abandonTimer: NodeJS.Timeout | undefined;
+  /** The latest progress not yet written (updates are coalesced while one is being written). */
+  nextProgress: ProgressValue | undefined;
+  /** The progress write in flight, if any. */
+  progressWrite: Promise<void> | undefined;
+  /** What every write about this job is fenced with. */
+  readonly lease: Lease;
+  private controller: AbortController | undefined;
+  private stopReason: Error | undefined;
+  private logger: Logger | undefined;
+
+  constructor(
+    readonly message: ReservedMessage<JobMessage>,
+    private readonly parentLog: Logger,
+  ) {
+    this.lease = { id: message.id, token: message.token };
+  }
+
+  /** The job id. */
+  get id(): string {
+    return this.message.id;
+  }
+
+  /** The handler's signal, made on first use; already aborted when the job was stopped before. */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.stopReason !== undefined) this.controller.abort(this.stopReason);
+    }
+    return this.controller.signal;
+  }
+
+  /** Tells the handler to stop (through its signal, if it ever asked for it). */
+  abort(reason: Error): void {
+    this.stopReason ??= reason;
+    this.controller?.abort(reason);
+  }
+
+  /** The job's logger, made on first use (most jobs never log). */
+  get log(): Logger {
+    return (this.logger ??= this.parentLog.child({ job: this.message.id, type: this.message.payload?.type, attempt: this.message.attempt }));
+  }
+}
+
+/** A success or a cancellation waiting to ride on a reserve call. */
+export interface PendingAck {
+  readonly job: HeldJob;
+  readonly request: AckRequest;
+}
+
+/** Why a payload cannot be run at all, or undefined when it is well-formed. */
+export function payloadProblem(payload: unknown): string | undefined {
+  if (typeof payload !== 'object' || payload === null) return 'the job message is not an object';
+  const { type, params, timeoutMs } = payload as Partial<JobMessage>;
+  if (typeof type !== 'string' || type === '') return 'the job message has no type';
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) return 'the job message has no params object';
+  if (timeoutMs !== null && timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0))) {
+    return 'the job message has an invalid timeoutMs';
+  }
+  return undefined;
+}
