@@ -53,6 +53,8 @@ export class TaskQueue<T = unknown> {
   private readonly codec: Codec<T>;
   private readonly timeoutMs: number;
   private blocking: Redis | undefined;
+  private readonly tokenSeed = randomBytes(6).toString('base64url');
+  private reserveCalls = 0;
 
   constructor(options: TaskQueueOptions<T>) {
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
@@ -267,7 +269,8 @@ export class TaskQueue<T = unknown> {
   }
 
   private async reserveOnce(count: number, leaseMs: number, consumer: string, ackArgs: (string | number)[]) {
-    const tokenPrefix = randomBytes(6).toString('base64url');
+    // Unique per reserve call: this queue object's random seed and a counter (no crypto call per reserve).
+    const tokenPrefix = `${this.tokenSeed}${(this.reserveCalls += 1).toString(36)}`;
     const reply = (await this.run('reserve', [count, leaseMs, consumer, tokenPrefix, this.deadRetentionMs, ...ackArgs])) as [
       number[], string[], number,
     ];
