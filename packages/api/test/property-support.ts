@@ -41,6 +41,7 @@ export function badErrorBody(text: string): string | null {
 export class StateProbe {
   private readonly writes: string[] = [];
   private mark = { changes: 0, writes: 0 };
+  private marksNotCounted = 0;
 
   private constructor(
     private readonly redis: Redis,
@@ -63,16 +64,24 @@ export class StateProbe {
    * first request and once after each: every write a request makes is done before its answer.
    */
   async written(): Promise<string[]> {
-    // The PING is answered after every notification already sent.
-    const [changes] = await Promise.all([this.changes(), this.events.ping()]);
+    // The count first, then a PING on the notifications connection: it is answered after every
+    // notification already sent, so every counted change has been named by then (a write landing in
+    // between is named now and counted next time).
+    const changes = await this.changes();
+    await this.events.ping();
     const all = this.writes.slice(this.mark.writes);
     // An event stream marks its queue watched (`<base>:watched`, one SET with an expiry, renewed while
     // streams are open) so that the scripts publish events: a subscription, not job data. Each mark
     // is one change and two notifications (set, expire); its expiry, once no stream renews it, one
-    // change and one notification (expired).
-    const marks = all.filter((write) => / \S+:watched$/.test(write));
-    const named = all.filter((write) => !/ \S+:watched$/.test(write));
-    const count = changes - this.mark.changes - marks.filter((write) => /^(set|expired) /.test(write)).length;
+    // change and one notification (expired). Renewals and expiries happen at any time, so a mark may
+    // be named in one call and counted in the next: marks named and not yet counted are carried.
+    const isMark = (write: string): boolean => / \S+:watched$/.test(write);
+    this.marksNotCounted += all.filter((write) => isMark(write) && /^(set|expired) /.test(write)).length;
+    const named = all.filter((write) => !isMark(write));
+    const raw = changes - this.mark.changes;
+    const fromMarks = Math.min(this.marksNotCounted, raw);
+    this.marksNotCounted -= fromMarks;
+    const count = raw - fromMarks;
     this.mark = { changes, writes: this.writes.length };
     if (count === 0 && named.length === 0) return [];
     return [`${count} change(s)`, ...named.slice(0, 12)];

@@ -75,7 +75,7 @@ describe('cost per job', () => {
     count.cancelJob = (await f.hooks.call('cancelJob', r)).commands;
     count['stale ack (refused)'] = (await f.hooks.call('ack', r, { token: 'nope', attempt: 1 })).commands;
     console.log(`commands per hook: ${JSON.stringify(count)}; happy path put+reserve+ack = ${count.put! + count.reserve! + count.ack!}`);
-    expect(count.put! + count.reserve! + count.ack!).toBeLessThanOrEqual(19);
+    expect(count.put! + count.reserve! + count.ack!).toBeLessThanOrEqual(18);
     expect(count['stale ack (refused)']).toBe(1);
   });
 });

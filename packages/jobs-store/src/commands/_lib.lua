@@ -76,7 +76,8 @@ local function index_status(id, from, to)
   pending_moves[move] = (pending_moves[move] or 0) + 1
   if from and INDEXED[from] then redis.call('ZREM', status_key(from), id) end
   if INDEXED[to] then redis.call('ZADD', status_key(to), 0, id) end
-  publish('{"id":"' .. id .. '","status":"' .. to .. '"}')
+  -- A new job has no watcher yet (watching starts by reading the job), so its creation is not sent.
+  if from then publish('{"id":"' .. id .. '","status":"' .. to .. '"}') end
 end
 
 local function finished_member(id, status, job_type)
