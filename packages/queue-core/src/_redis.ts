@@ -4,30 +4,65 @@ import { RedisUnavailableError } from './errors.js';
 /** How long a single Redis call may take before it rejects with RedisUnavailableError. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
 
+/** A call waiting for Redis, and what to do when its time is up. */
+interface Deadline {
+  readonly at: number;
+  readonly expire: () => void;
+}
+
+/**
+ * Every call's deadline, checked by one shared timer while any is pending: a timer per call (set and
+ * cleared on every command) cost more than the command itself on a busy connection. Deadlines fire
+ * up to {@link SWEEP_MS} late, which no caller of a bound measured in seconds can notice.
+ */
+const deadlines = new Set<Deadline>();
+const SWEEP_MS = 25;
+let sweeper: NodeJS.Timeout | undefined;
+
+function sweep(): void {
+  const now = performance.now();
+  for (const deadline of deadlines) {
+    if (deadline.at <= now) {
+      deadlines.delete(deadline);
+      deadline.expire();
+    }
+  }
+  if (deadlines.size === 0 && sweeper !== undefined) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
+}
+
 /**
  * Rejects with RedisUnavailableError when `work` has not settled within `ms`, so no call can hang
  * forever while ioredis keeps reconnecting. Every write we send is idempotent or fenced, so a command
  * that still reaches Redis after the timeout cannot apply twice.
  */
-export async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new RedisUnavailableError(`Redis did not answer ${what} within ${ms} ms`)),
-      ms,
+export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const deadline: Deadline = {
+      at: performance.now() + ms,
+      expire: () => reject(new RedisUnavailableError(`Redis did not answer ${what} within ${ms} ms`)),
+    };
+    deadlines.add(deadline);
+    sweeper ??= setInterval(sweep, SWEEP_MS);
+    work.then(
+      (value) => {
+        deadlines.delete(deadline);
+        resolve(value);
+      },
+      (error: unknown) => {
+        deadlines.delete(deadline);
+        reject(unavailableOr(error, what));
+      },
     );
   });
-  try {
-    return await Promise.race([work, timeout]);
-  } catch (error) {
-    if (error instanceof RedisUnavailableError) throw error;
-    if (isConnectionError(error)) {
-      throw new RedisUnavailableError(`Redis is unreachable (${what}): ${(error as Error).message}`, { cause: error });
-    }
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
+}
+
+/** A connection failure as RedisUnavailableError; any other error as it is. */
+function unavailableOr(error: unknown, what: string): unknown {
+  if (error instanceof RedisUnavailableError || !isConnectionError(error)) return error;
+  return new RedisUnavailableError(`Redis is unreachable (${what}): ${(error as Error).message}`, { cause: error });
 }
 
 function isConnectionError(error: unknown): boolean {

@@ -13,10 +13,14 @@ function unitLabel(key: FigureKey): string {
   return figure.unit === 'B' ? 'bytes/job' : figure.unit;
 }
 
-/** Whether the machine was busier than its cores during the run (load average at the start or the end). */
+/**
+ * Whether other work kept the machine busier than its cores when the run began (1-minute load
+ * average at the start). The load at the end is not a sign of it: by then it counts the bench's own
+ * processes (Redis, the bench, the API and worker of the HTTP phase, autocannon).
+ */
 function busy(results: Results): boolean {
-  const { cores, loadAverageAtStart, loadAverageAtEnd } = results.machine;
-  return (loadAverageAtStart[0] ?? 0) > cores || (loadAverageAtEnd[0] ?? 0) > cores;
+  const { cores, loadAverageAtStart } = results.machine;
+  return (loadAverageAtStart[0] ?? 0) > cores;
 }
 
 /** The summary printed at the end of a run. */
