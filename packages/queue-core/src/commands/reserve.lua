@@ -14,6 +14,14 @@ local consumer, token_prefix = ARGV[4], ARGV[5]
 local dead_retention = tonumber(ARGV[6])
 local n_acks = tonumber(ARGV[7])
 
+-- One look at both flags: in the common case (not paused, nothing asked to stop) that is all.
+local paused = false
+if redis.call('EXISTS', K_PAUSED, K_CANCEL) == 0 then
+  cancel_pending = false
+else
+  paused = redis.call('EXISTS', K_PAUSED) == 1
+end
+
 local acks = {}
 local acked = 0
 for i = 0, n_acks - 1 do
@@ -24,7 +32,7 @@ for i = 0, n_acks - 1 do
 end
 if acked > 0 then redis.call('HINCRBY', K_STATS, 'acked', acked) end
 
-if redis.call('EXISTS', K_PAUSED) == 1 or count <= 0 then
+if paused or count <= 0 then
   return { acks, {}, 1000 }
 end
 
