@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { monotonicFactory } from 'ulid';
 import { InvalidArgumentError, QueueError } from './errors.js';
+import { inboxKey, unframe, waiterEntry } from './_inbox.js';
 import { KEY, queueKeys, type QueueKeys } from './_keys.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, withTimeout } from './_redis.js';
 import { ScriptSet, type ScriptName } from './_scripts.js';
@@ -26,6 +27,10 @@ import type {
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MAX_LEASE_MS = 7 * DAY_MS;
 const nextId = monotonicFactory();
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
 const jsonCodec: Codec<unknown> = { encode: (value) => JSON.stringify(value), decode: (text) => JSON.parse(text) };
 
 /**
@@ -116,7 +121,8 @@ export class TaskQueue<T = unknown> {
 
   /**
    * Leases up to `count` ready messages, after applying `acks`. With `waitMs`, waits for a message
-   * when none is ready (one extra blocking call on a connection of its own).
+   * when none is ready, on a connection of its own; a message put meanwhile is leased to the waiting
+   * call directly and arrives with the wake-up, so it costs no second round trip.
    */
   async reserve(options: ReserveOptions = {}): Promise<ReserveResult<T>> {
     const count = checkInteger('options.count', options.count ?? 1, 0, 10_000);
@@ -127,15 +133,46 @@ export class TaskQueue<T = unknown> {
       throw new InvalidArgumentError('options.consumer', 'a string of at most 200 characters', consumer);
     }
     const ackArgs = this.ackArgs(options.acks ?? []);
+    const signal = options.signal;
 
-    const first = await this.reserveOnce(count, leaseMs, consumer, ackArgs);
-    if (first.messages.length > 0 || waitMs === 0 || count === 0 || options.signal?.aborted) {
-      return { messages: first.messages, acked: first.acked };
-    }
+    const slot = this.nextTokenPrefix();
+    const waits = waitMs > 0 && count > 0 && !signal?.aborted;
+    const waiter = waits ? waiterEntry(slot, count, leaseMs, consumer) : '';
+    const first = await this.reserveOnce(count, leaseMs, consumer, slot, waiter, waitMs, ackArgs);
+    if (first.messages.length > 0 || !waits) return { messages: first.messages, acked: first.acked };
+
+    // Registered as a waiter (unless paused). Either a put hands messages over through the inbox, or
+    // the call after the wait unregisters and takes what was handed over in the meantime.
     const hint = first.hint;
-    await this.waitForWork(hint >= 0 ? Math.min(waitMs, Math.max(hint, 1)) : waitMs, options.signal);
-    const messages = options.signal?.aborted ? [] : (await this.reserveOnce(count, leaseMs, consumer, [0])).messages;
-    return { messages, acked: first.acked };
+    const inbox = inboxKey(this.keys.base, slot);
+    const handed = unframe(await this.waitForWork(hint >= 0 ? Math.min(waitMs, Math.max(hint, 1)) : waitMs, signal, inbox));
+    // Checked again: the signal may have aborted during the wait.
+    const stopping = isAborted(signal);
+    if (handed.length > 0 && !stopping) return { messages: await this.toMessages(handed), acked: first.acked };
+    if (!stopping) {
+      const after = await this.reserveOnce(count, leaseMs, consumer, this.nextTokenPrefix(), waiter, 0, [0]);
+      return { messages: after.messages, acked: first.acked };
+    }
+    await this.giveBackHanded(handed, leaseMs, consumer, waiter);
+    return { messages: [], acked: first.acked };
+  }
+
+  /**
+   * A reserve that gave up waiting: unregisters it and releases what was handed to it, attempt not
+   * counted. Best effort: should Redis be out of reach, the waiter entry ends with its wait and the
+   * messages come back when their leases expire.
+   */
+  private async giveBackHanded(handed: readonly string[], leaseMs: number, consumer: string, waiter: string): Promise<void> {
+    try {
+      const after = await this.reserveOnce(0, leaseMs, consumer, this.nextTokenPrefix(), waiter, 0, [0]);
+      const leases: Lease[] = after.messages.map(({ id, token }) => ({ id, token }));
+      for (let index = 0; index < handed.length; index += 5) {
+        leases.push({ id: handed[index] as string, token: handed[index + 4] as string });
+      }
+      if (leases.length > 0) await this.release(leases);
+    } catch {
+      // Nothing more to do while stopping; see above.
+    }
   }
 
   /** Completes a leased message. False when the token is stale (nothing changed). */
@@ -268,13 +305,23 @@ export class TaskQueue<T = unknown> {
     blocking?.disconnect();
   }
 
-  private async reserveOnce(count: number, leaseMs: number, consumer: string, ackArgs: (string | number)[]) {
-    // Unique per reserve call: this queue object's random seed and a counter (no crypto call per reserve).
-    const tokenPrefix = `${this.tokenSeed}${(this.reserveCalls += 1).toString(36)}`;
-    const reply = (await this.run('reserve', [count, leaseMs, consumer, tokenPrefix, this.deadRetentionMs, ...ackArgs])) as [
+  /** Unique per reserve call: this queue object's random seed and a counter (no crypto call). */
+  private nextTokenPrefix(): string {
+    return `${this.tokenSeed}${(this.reserveCalls += 1).toString(36)}`;
+  }
+
+  private async reserveOnce(
+    count: number, leaseMs: number, consumer: string, tokenPrefix: string, waiter: string, waitMs: number, ackArgs: (string | number)[],
+  ) {
+    const reply = (await this.run('reserve', [count, leaseMs, consumer, tokenPrefix, this.deadRetentionMs, waiter, waitMs, ...ackArgs])) as [
       number[], string[], number,
     ];
     const [ackReply, flat, hint] = reply;
+    return { acked: ackReply.map((value) => value === 1), messages: await this.toMessages(flat), hint: Number(hint) };
+  }
+
+  /** Messages from the flat fields a reserve or a hand-off returns, five per message. */
+  private async toMessages(flat: readonly string[]): Promise<ReservedMessage<T>[]> {
     const messages: ReservedMessage<T>[] = [];
     const undecodable: Array<{ lease: Lease; error: unknown }> = [];
     for (let index = 0; index < flat.length; index += 5) {
@@ -291,27 +338,42 @@ export class TaskQueue<T = unknown> {
     for (const { lease, error } of undecodable) {
       await this.nack(lease, { dead: true, reason: `payload could not be decoded: ${(error as Error)?.message ?? String(error)}` });
     }
-    return { acked: ackReply.map((value) => value === 1), messages, hint: Number(hint) };
+    return messages;
   }
 
-  private async waitForWork(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * Blocks until woken, handed messages (returns the inbox item), `ms` pass or `signal` aborts.
+   * Returns null unless handed messages.
+   */
+  private async waitForWork(ms: number, signal: AbortSignal | undefined, inbox: string): Promise<Buffer | null> {
+    if (signal?.aborted) return null;
     if (!this.blocking) {
       this.blocking = this.redis.duplicate();
       // Connection errors surface through the wait itself; the client reconnects on its own.
       this.blocking.on('error', () => {});
     }
     const blocking = this.blocking;
+    let cutOff: NodeJS.Timeout | undefined;
     const onAbort = (): void => {
-      // Disconnecting is the only way to interrupt BLPOP; a fresh connection is made next time.
-      if (this.blocking === blocking) this.blocking = undefined;
-      blocking.disconnect();
+      // An empty item in the inbox ends the wait. Cutting the connection instead could lose messages
+      // a put hands over in the same instant: Redis would pop them for a reply nobody reads.
+      this.redis.multi().lpush(inbox, '').pexpire(inbox, this.timeoutMs + ms).exec().catch(() => {});
+      // Should that not get through (Redis out of reach), the connection is cut after all.
+      cutOff = setTimeout(() => {
+        if (this.blocking === blocking) this.blocking = undefined;
+        blocking.disconnect();
+      }, this.timeoutMs);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await withTimeout(blocking.blpop(this.key(KEY.wake), ms / 1000), ms + this.timeoutMs, 'reserve (waiting for work)');
+      // The inbox first: when both have something, the handed-over messages are what matters.
+      const popped = await withTimeout(blocking.blpopBuffer(inbox, this.key(KEY.wake), ms / 1000), ms + this.timeoutMs, 'reserve (waiting for work)');
+      return popped !== null && popped[0].toString() === inbox ? popped[1] : null;
     } catch (error) {
       if (!signal?.aborted) throw error;
+      return null;
     } finally {
+      clearTimeout(cutOff);
       signal?.removeEventListener('abort', onAbort);
     }
   }

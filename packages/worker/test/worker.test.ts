@@ -204,6 +204,8 @@ describe('createWorker', () => {
     const { jobs, worker } = await setup({ handlers, leaseMs: 3_000, heartbeatMs: 100 });
     const id = await jobs.submit({ type: 'patient' });
     await until(async () => (await jobs.job(id)).status === 'running', 'the job to start');
+    // The record says running from the moment the job is leased, a moment before the worker has it.
+    await until(() => worker.running().includes(id), 'the worker to hold the job');
     expect(worker.running()).toEqual([id]);
     // As the API does it: a running job cannot be removed, so it is flagged for its worker.
     expect((await jobs.queue.remove(id, { hook: 'cancelJob' })).outcome).toBe('cancel-requested');

@@ -10,11 +10,17 @@
     6 cancel   SET   ids of leased messages asked to stop
     7 stats    HASH  running totals: put, acked, retried, dead, expired, released
     8 wake     LIST  tokens that wake idle consumers blocked in BLPOP
+    9 waiters  ZSET  consumers blocked waiting for work, member '<slot>\n<count>\n<lease ms>\n<consumer>',
+                     score: when the wait ends (ms); a put leases messages to them directly
+  A waiter's inbox, LIST `<base>:inbox:<slot>`, receives what a put leased to it: one item per hand-off,
+  the messages framed as '<byte length>:<bytes>' fields, five per message (id, payload, attempt, max
+  attempts, token). The slot is the waiting reserve call's token prefix, so it is unique.
   ARGV[1] is always the key base `{prefix:queue}`; a message lives in HASH `<base>:m:<id>` with
   fields p (payload), a (attempts started), m (max attempts), t (lease token), c (consumer), r (reason).
 ]]
 local K_READY, K_DELAYED, K_LEASED, K_DEAD = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local K_PAUSED, K_CANCEL, K_STATS, K_WAKE = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local K_WAITERS = KEYS[9]
 local BASE = ARGV[1]
 
 -- Redis server time, so every consumer shares one clock.
@@ -51,6 +57,84 @@ local function wake(n)
   local tokens = {}
   for i = 1, n do tokens[i] = '1' end
   redis.call('LPUSH', K_WAKE, unpack(tokens))
+end
+
+-- Leases message `id` to `consumer` under `token` until NOW + lease_ms (the reserve hook runs too).
+-- Returns its payload, attempt and max attempts; nil when the id has no message (removed meanwhile).
+local function lease_one(id, token, lease_ms, consumer)
+  local key = msg_key(id)
+  local fields = redis.call('HMGET', key, 'p', 'm', 'a')
+  if not fields[1] then return nil end
+  local attempt = (tonumber(fields[3]) or 0) + 1
+  redis.call('HSET', key, 'a', attempt, 't', token, 'c', consumer)
+  redis.call('ZADD', K_LEASED, NOW + lease_ms, id)
+  call_hook('reserve', id, { token = token, attempt = attempt, consumer = consumer })
+  return fields[1], attempt, fields[2]
+end
+
+local function inbox_key(waiter)
+  return BASE .. ':inbox:' .. string.match(waiter, '^[^\n]+')
+end
+
+-- Appends `value` to `frames` as one '<byte length>:<bytes>' field of an inbox item.
+local function frame(frames, value)
+  value = tostring(value)
+  frames[#frames + 1] = #value .. ':' .. value
+end
+
+-- Appends the fields framed in inbox `item` to the flat array `out`.
+local function unframe(item, out)
+  local pos = 1
+  while pos <= #item do
+    local colon = string.find(item, ':', pos, true)
+    local length = tonumber(string.sub(item, pos, colon - 1))
+    out[#out + 1] = string.sub(item, colon + 1, colon + length)
+    pos = colon + length + 1
+  end
+end
+
+-- Hands up to `n` messages from the head of the ready list straight to consumers blocked waiting for
+-- work, leased as reserve leases them: the waiter's blocking read returns them, so a message put on
+-- an idle queue reaches a consumer without a second round trip. A waiter whose wait has ended is
+-- dropped (it reserves the usual way). Returns how many messages left the ready list.
+local function hand_off(n)
+  local handed = 0
+  while handed < n do
+    local popped = redis.call('ZPOPMIN', K_WAITERS)
+    if popped[1] == nil then break end
+    local waiter, deadline = popped[1], tonumber(popped[2])
+    if deadline >= NOW then
+      local slot, want, lease_ms, consumer = string.match(waiter, '^([^\n]+)\n(%d+)\n(%d+)\n(.*)$')
+      local ids = redis.call('LPOP', K_READY, math.min(tonumber(want), n - handed))
+      if not ids then
+        redis.call('ZADD', K_WAITERS, deadline, waiter)
+        break
+      end
+      handed = handed + #ids
+      local frames, leased = {}, 0
+      for _, id in ipairs(ids) do
+        local token = slot .. ':' .. (leased + 1)
+        local payload, attempt, max = lease_one(id, token, tonumber(lease_ms), consumer)
+        if payload then
+          leased = leased + 1
+          frame(frames, id)
+          frame(frames, payload)
+          frame(frames, attempt)
+          frame(frames, max)
+          frame(frames, token)
+        end
+      end
+      if leased > 0 then
+        local inbox = BASE .. ':inbox:' .. slot
+        redis.call('RPUSH', inbox, table.concat(frames))
+        -- Should the waiter have died, the item goes when its leases have expired anyway.
+        redis.call('PEXPIRE', inbox, lease_ms)
+      else
+        redis.call('ZADD', K_WAITERS, deadline, waiter)
+      end
+    end
+  end
+  return handed
 end
 
 -- Whether any leased message was asked to stop: read once per script call, so that the common case

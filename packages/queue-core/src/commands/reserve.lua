@@ -4,15 +4,22 @@
   to `count` ready messages.
 
   KEYS: see _lib.lua
+  A caller about to block waiting for work passes its waiter entry (see _lib.lua) and how long it
+  will wait: when nothing is ready, the entry is registered so that a put can hand it messages. The
+  call after the wait passes the same entry with wait 0: it is unregistered and whatever was handed
+  to it meanwhile is returned first.
+
   ARGV: 1 base, 2 count, 3 lease ms, 4 consumer, 5 token prefix, 6 dead retention ms,
-        7 number of acks, then per ack 4 values: id, token, vars (JSON or ''), hook name ('' = ack)
+        7 waiter entry ('' = none), 8 wait ms (0 = the wait is over),
+        9 number of acks, then per ack 4 values: id, token, vars (JSON or ''), hook name ('' = ack)
   Returns: { acks: 1|0 per ack, messages: flat {id, payload, attempt, max, token} per message,
              hint: ms until the next delayed message is due or lease expires (-1 when none) }
 ]]
 local count, lease_ms = tonumber(ARGV[2]), tonumber(ARGV[3])
 local consumer, token_prefix = ARGV[4], ARGV[5]
 local dead_retention = tonumber(ARGV[6])
-local n_acks = tonumber(ARGV[7])
+local waiter, wait_ms = ARGV[7], tonumber(ARGV[8])
+local n_acks = tonumber(ARGV[9])
 
 -- One look at both flags: in the common case (not paused, nothing asked to stop) that is all.
 local paused = false
@@ -25,15 +32,26 @@ end
 local acks = {}
 local acked = 0
 for i = 0, n_acks - 1 do
-  local o = 8 + i * 4
+  local o = 10 + i * 4
   local ok = ack_one(ARGV[o], ARGV[o + 1], ARGV[o + 2], ARGV[o + 3])
   acks[#acks + 1] = ok
   acked = acked + ok
 end
 if acked > 0 then redis.call('HINCRBY', K_STATS, 'acked', acked) end
 
+-- The wait is over: what a put handed over meanwhile is already leased to this caller.
+local messages = {}
+if waiter ~= '' and wait_ms == 0 then
+  redis.call('ZREM', K_WAITERS, waiter)
+  local inbox = inbox_key(waiter)
+  for _, item in ipairs(redis.call('LRANGE', inbox, 0, -1)) do unframe(item, messages) end
+  -- Also clears the empty item a consumer that stops waiting pushes to end its own wait.
+  redis.call('DEL', inbox)
+end
+count = count - #messages / 5
+
 if paused or count <= 0 then
-  return { acks, {}, 1000 }
+  return { acks, messages, 1000 }
 end
 
 -- Delayed messages that are due join the back of the ready list.
@@ -68,25 +86,19 @@ for _, id in ipairs(expired) do
   end
 end
 
-local messages = {}
 local taken = 0
 local ids = redis.call('LPOP', K_READY, count)
 if ids then
   for _, id in ipairs(ids) do
-    local key = msg_key(id)
-    local fields = redis.call('HMGET', key, 'p', 'm', 'a')
+    local token = token_prefix .. ':' .. (taken + 1)
+    local payload, attempt, max = lease_one(id, token, lease_ms, consumer)
     -- An id without its message was removed meanwhile: skip it.
-    if fields[1] then
+    if payload then
       taken = taken + 1
-      local token = token_prefix .. ':' .. taken
-      local attempt = (tonumber(fields[3]) or 0) + 1
-      redis.call('HSET', key, 'a', attempt, 't', token, 'c', consumer)
-      redis.call('ZADD', K_LEASED, NOW + lease_ms, id)
-      call_hook('reserve', id, { token = token, attempt = attempt, consumer = consumer })
       messages[#messages + 1] = id
-      messages[#messages + 1] = fields[1]
+      messages[#messages + 1] = payload
       messages[#messages + 1] = attempt
-      messages[#messages + 1] = fields[2]
+      messages[#messages + 1] = max
       messages[#messages + 1] = token
     end
   end
@@ -103,5 +115,13 @@ if taken < count then
       if hint < 0 or wait < hint then hint = wait end
     end
   end
+end
+-- About to block: a put may hand this caller messages until its wait ends.
+if waiter ~= '' and wait_ms > 0 and #messages == 0 then
+  local wait = wait_ms
+  if hint >= 0 and hint < wait then wait = math.max(hint, 1) end
+  -- Entries of consumers that died while waiting go here too, not only when a put meets them.
+  redis.call('ZREMRANGEBYSCORE', K_WAITERS, '-inf', '(' .. NOW)
+  redis.call('ZADD', K_WAITERS, NOW + wait, waiter)
 end
 return { acks, messages, hint }
