@@ -13,7 +13,7 @@ afterAll(() => {
   redis.disconnect();
 });
 
-// 100 bytes of params JSON, as in the benchmark of PERF-NOTES.
+// 100 bytes of params JSON, as in the benchmark (docs/benchmarks.md).
 const params = { text: 'x'.repeat(89) };
 
 async function usage(key: string): Promise<number> {

@@ -67,6 +67,41 @@ export class HeldJob {
   }
 }
 
+/** Every lease the worker holds, by job id: a job stays until its outcome is written or given up. */
+export class HeldJobs {
+  private readonly byId = new Map<string, HeldJob>();
+
+  /** The job held under `id`, if any. */
+  get(id: string): HeldJob | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Holds `job`, in place of whatever was held for the same job id. */
+  add(job: HeldJob): void {
+    this.byId.set(job.id, job);
+  }
+
+  /** Whether `job` is still held: neither forgotten nor replaced by a newer lease of the same job. */
+  holds(job: HeldJob): boolean {
+    return this.byId.get(job.id) === job;
+  }
+
+  /** Lets go of `job` (a newer lease of the same job, if any, stays). */
+  forget(job: HeldJob): void {
+    if (this.holds(job)) this.byId.delete(job.id);
+  }
+
+  /** A snapshot of every job held. */
+  list(): HeldJob[] {
+    return [...this.byId.values()];
+  }
+
+  /** The ids of the jobs whose outcome is not decided yet. */
+  running(): string[] {
+    return this.list().filter((job) => !job.decided).map((job) => job.id);
+  }
+}
+
 /** A success or a cancellation waiting to ride on a reserve call. */
 export interface PendingAck {
   readonly job: HeldJob;

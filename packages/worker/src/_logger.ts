@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { describeError } from './_handler-run.js';
 
 /** Log levels the worker accepts (pino's). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -17,4 +18,10 @@ export function createLogger(level: string, destination: 1 | 2 = 1): Logger {
     },
     pino.destination({ dest: destination, sync: true }),
   );
+}
+
+/** An error as log fields: its name, message and code as {@link describeError} reads them (no stack, no payload). */
+export function errorFields(error: unknown): { err: { name: string; message: string; code?: string } } {
+  const info = describeError(error);
+  return { err: { name: info.name, message: info.message, ...(info.code ? { code: info.code } : {}) } };
 }

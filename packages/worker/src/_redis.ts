@@ -1,6 +1,9 @@
 import { Redis } from 'ioredis';
 import { QueueError } from '@hotq/queue-core';
 
+/** Bound on calls that queue-core does not bound itself (presence, progress, quit). */
+export const CALL_TIMEOUT_MS = 10_000;
+
 /** A connection the worker owns: commands wait for a reconnect (bounded by the callers' timeouts). */
 export function connectRedis(url: string, connectionName: string): Redis {
   return new Redis(url, {
