@@ -30,8 +30,9 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 }
 
 /**
- * Makes the hotq jobs API: an Express app serving the routes of DESIGN.md (jobs, results, event
- * streams, cancel, retry, stats, workers, probes, metrics, OpenAPI document) for one queue.
+ * Makes the hotq jobs API: an Express app serving the routes of the HTTP reference
+ * (docs/reference/http.md: jobs, results, event streams, cancel, retry, stats, workers, probes,
+ * metrics, OpenAPI document) for one queue.
  *
  * Requests are authenticated first (when a token is set), then validated against the zod schemas
  * that also produce /openapi.json; a rejected request writes nothing. Errors are JSON

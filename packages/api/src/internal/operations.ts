@@ -1,4 +1,4 @@
-// The route table of DESIGN.md as data: method, path, schemas and answers. Routes bind a handler to
+// The route table of the HTTP API (docs/reference/http.md) as data: method, path, schemas and answers. Routes bind a handler to
 // each operation (routes/*.ts) and openapi.ts renders the same objects, so the document lists
 // exactly what is served, validated by exactly what it shows.
 import * as z from 'zod';
@@ -229,7 +229,7 @@ export const home = define({
   responses: { 200: { description: 'HTML.', content: { 'text/html': { schema: z.string() } } }, 401: errors[401] },
 });
 
-/** Every operation, in the order of DESIGN.md's table. */
+/** Every operation, in the order of the HTTP reference. */
 export const OPERATIONS: readonly Operation[] = [
   submitJob, listJobs, getJob, getJobResult, jobEvents, cancelJob, retryJob,
   getStats, listWorkers, healthz, readyz, metrics, openapi, home,
