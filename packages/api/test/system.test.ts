@@ -111,7 +111,11 @@ describe('GET /openapi.json', () => {
     ]);
     expect(listed).toHaveLength(OPERATIONS.length);
     const submit = doc.paths['/jobs'].post;
-    expect(Object.keys(submit.responses).sort()).toEqual(['200', '201', '400', '401', '403', '413', '415', '503']);
+    expect(Object.keys(submit.responses).sort()).toEqual(['200', '201', '400', '401', '403', '413', '415', '500', '503']);
+    // Every route documents the answer to a fault of the server itself.
+    for (const item of Object.values(doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)) {
+      for (const operation of Object.values(item)) expect(operation.responses['500']).toBeDefined();
+    }
     expect(submit.responses['201'].headers.Location).toBeDefined();
     const body = doc.components.schemas.SubmitJob;
     expect(body.additionalProperties).toBe(false);

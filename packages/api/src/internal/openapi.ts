@@ -1,6 +1,6 @@
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import type * as z from 'zod';
-import { OPERATIONS, type Operation } from './operations.js';
+import { internalErrorResponse, OPERATIONS, type Operation } from './operations.js';
 
 /** Express `/jobs/:id` to OpenAPI `/jobs/{id}`. */
 const toOpenApiPath = (path: string): string => path.replace(/:([A-Za-z_]+)/g, '{$1}');
@@ -18,7 +18,7 @@ function toOperation(operation: Operation): ZodOpenApiOperationObject {
     ...(operation.body
       ? { requestBody: { required: true, content: { 'application/json': { schema: operation.body } } } }
       : {}),
-    responses: operation.responses,
+    responses: { ...operation.responses, 500: internalErrorResponse },
   };
 }
 

@@ -43,6 +43,9 @@ const errors = {
   503: error('Redis is unavailable (code redis_unavailable). Try again.'),
 } as const;
 
+/** Any route may answer it: a fault of the server itself, never of the request. */
+export const internalErrorResponse = error('A fault of the server itself, never of the request (code internal_error); it is logged.');
+
 const location = z.string().meta({ description: 'Where the job lives: /jobs/{id}.', example: '/jobs/01JD5Z3V9Q8W7E6R5T4Y3X2H1G' });
 
 function define<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType | undefined = undefined>(
