@@ -6,6 +6,7 @@ import { inboxKey, unframe, waiterEntry } from './_inbox.js';
 import { KEY, queueKeys, type QueueKeys } from './_keys.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, withTimeout } from './_redis.js';
 import { ScriptSet, type ScriptName } from './_scripts.js';
+import { WorkWaiter } from './_work-waiter.js';
 import { checkHookName, checkInteger, checkMessageId, checkName, checkVars } from './_validate.js';
 import type {
   AckRequest,
@@ -57,7 +58,7 @@ export class TaskQueue<T = unknown> {
   private readonly deadRetentionMs: number;
   private readonly codec: Codec<T>;
   private readonly timeoutMs: number;
-  private blocking: Redis | undefined;
+  private readonly waiter: WorkWaiter;
   private readonly tokenSeed = randomBytes(6).toString('base64url');
   private reserveCalls = 0;
 
@@ -79,6 +80,7 @@ export class TaskQueue<T = unknown> {
     this.codec = options.codec ?? (jsonCodec as Codec<T>);
     this.keys = queueKeys(this.prefix, this.name);
     this.scripts = new ScriptSet(options.hooks);
+    this.waiter = new WorkWaiter(this.redis, this.key(KEY.wake), this.timeoutMs);
   }
 
   /** The hash-tagged base every key of this queue starts with, `{prefix:name}`. */
@@ -145,7 +147,7 @@ export class TaskQueue<T = unknown> {
     // the call after the wait unregisters and takes what was handed over in the meantime.
     const hint = first.hint;
     const inbox = inboxKey(this.keys.base, slot);
-    const handed = unframe(await this.waitForWork(hint >= 0 ? Math.min(waitMs, Math.max(hint, 1)) : waitMs, signal, inbox));
+    const handed = unframe(await this.waiter.wait(hint >= 0 ? Math.min(waitMs, Math.max(hint, 1)) : waitMs, signal, inbox));
     // Checked again: the signal may have aborted during the wait.
     const stopping = isAborted(signal);
     if (handed.length > 0 && !stopping) return { messages: await this.toMessages(handed), acked: first.acked };
@@ -300,9 +302,7 @@ export class TaskQueue<T = unknown> {
 
   /** Closes the connection this queue opened for blocking waits (not the one it was given). */
   async close(): Promise<void> {
-    const blocking = this.blocking;
-    this.blocking = undefined;
-    blocking?.disconnect();
+    this.waiter.close();
   }
 
   /** Unique per reserve call: this queue object's random seed and a counter (no crypto call). */
@@ -339,43 +339,6 @@ export class TaskQueue<T = unknown> {
       await this.nack(lease, { dead: true, reason: `payload could not be decoded: ${(error as Error)?.message ?? String(error)}` });
     }
     return messages;
-  }
-
-  /**
-   * Blocks until woken, handed messages (returns the inbox item), `ms` pass or `signal` aborts.
-   * Returns null unless handed messages.
-   */
-  private async waitForWork(ms: number, signal: AbortSignal | undefined, inbox: string): Promise<Buffer | null> {
-    if (signal?.aborted) return null;
-    if (!this.blocking) {
-      this.blocking = this.redis.duplicate();
-      // Connection errors surface through the wait itself; the client reconnects on its own.
-      this.blocking.on('error', () => {});
-    }
-    const blocking = this.blocking;
-    let cutOff: NodeJS.Timeout | undefined;
-    const onAbort = (): void => {
-      // An empty item in the inbox ends the wait. Cutting the connection instead could lose messages
-      // a put hands over in the same instant: Redis would pop them for a reply nobody reads.
-      this.redis.multi().lpush(inbox, '').pexpire(inbox, this.timeoutMs + ms).exec().catch(() => {});
-      // Should that not get through (Redis out of reach), the connection is cut after all.
-      cutOff = setTimeout(() => {
-        if (this.blocking === blocking) this.blocking = undefined;
-        blocking.disconnect();
-      }, this.timeoutMs);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      // The inbox first: when both have something, the handed-over messages are what matters.
-      const popped = await withTimeout(blocking.blpopBuffer(inbox, this.key(KEY.wake), ms / 1000), ms + this.timeoutMs, 'reserve (waiting for work)');
-      return popped !== null && popped[0].toString() === inbox ? popped[1] : null;
-    } catch (error) {
-      if (!signal?.aborted) throw error;
-      return null;
-    } finally {
-      clearTimeout(cutOff);
-      signal?.removeEventListener('abort', onAbort);
-    }
   }
 
   private ackArgs(acks: readonly AckRequest[]): (string | number)[] {
