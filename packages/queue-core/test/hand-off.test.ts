@@ -3,8 +3,9 @@ import { uniqueName } from '@hotq/test-harness';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { TaskQueue, type TaskQueueOptions } from '../src/index.js';
 
-// A put that meets a consumer blocked waiting for work leases the message to it in the same script
-// and pushes it to the consumer's inbox: the consumer's blocking read returns it, with no second call.
+// A put (or a retry, or a release) that meets a consumer blocked waiting for work leases the message
+// to it in the same script and pushes it to the consumer's inbox: the consumer's blocking read
+// returns it, with no second call.
 
 let redis: Redis;
 const clients: Redis[] = [];
@@ -181,6 +182,32 @@ describe('TaskQueue hand-off to waiting consumers', () => {
       await producer.ack(message!);
       expect(await redis.zcard(`${producer.keyBase}:waiters`)).toBe(0);
     }
+  });
+
+  it('hands over a retry without delay and a released message the same way', async () => {
+    const name = uniqueName('q');
+    const producer = producerFor<string>(name);
+    const { queue: first } = queueOnOwnClient<string>(name);
+    const { queue: second, client } = queueOnOwnClient<string>(name);
+    const calls = vi.spyOn(client, 'evalsha');
+    await producer.put('bounced', { id: 'b1' });
+    const [taken] = (await first.reserve()).messages;
+    // The put found nobody waiting and left a wake-up token, which would end the next wait at once.
+    await redis.del(`${producer.keyBase}:wake`);
+
+    const waiting = second.reserve({ waitMs: 5_000 });
+    await waitersRegistered(producer as TaskQueue, 1);
+    expect(await first.nack(taken!)).toBe('retry');
+    const [retried] = (await waiting).messages;
+    expect(retried).toMatchObject({ id: 'b1', attempt: 2 });
+    expect(calls).toHaveBeenCalledTimes(1);
+
+    const waitingAgain = first.reserve({ waitMs: 5_000 });
+    await waitersRegistered(producer as TaskQueue, 1);
+    expect(await second.release([retried!])).toBe(1);
+    // Released, the attempt is given back; handed over, the next one starts.
+    expect((await waitingAgain).messages[0]).toMatchObject({ id: 'b1', attempt: 2 });
+    expect(await producer.stats()).toMatchObject({ ready: 0, leased: 1, totals: { retried: 1, released: 1 } });
   });
 
   it('accepts any consumer name, newlines included', async () => {

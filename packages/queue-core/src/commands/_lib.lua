@@ -11,8 +11,9 @@
     7 stats    HASH  running totals: put, acked, retried, dead, expired, released
     8 wake     LIST  tokens that wake idle consumers blocked in BLPOP
     9 waiters  ZSET  consumers blocked waiting for work, member '<slot>\n<count>\n<lease ms>\n<consumer>',
-                     score: when the wait ends (ms); a put leases messages to them directly
-  A waiter's inbox, LIST `<base>:inbox:<slot>`, receives what a put leased to it: one item per hand-off,
+                     score: when the wait ends (ms); put, nack and release lease messages
+                     to them directly
+  A waiter's inbox, LIST `<base>:inbox:<slot>`, receives what was leased to it: one item per hand-off,
   the messages framed as '<byte length>:<bytes>' fields, five per message (id, payload, attempt, max
   attempts, token). The slot is the waiting reserve call's token prefix, so it is unique.
   ARGV[1] is always the key base `{prefix:queue}`; a message lives in HASH `<base>:m:<id>` with
@@ -135,6 +136,17 @@ local function hand_off(n)
     end
   end
   return handed
+end
+
+-- `n` messages have just joined the ready list: consumers waiting for work get them leased directly
+-- (unless the queue is paused), and consumers that are only blocked are woken for the rest.
+local function offer(n)
+  if n <= 0 then return end
+  local handed = 0
+  if redis.call('EXISTS', K_WAITERS) == 1 and redis.call('EXISTS', K_PAUSED) == 0 then
+    handed = hand_off(n)
+  end
+  wake(n - handed)
 end
 
 -- Whether any leased message was asked to stop: read once per script call, so that the common case

@@ -36,7 +36,7 @@ if delay > 0 then
   redis.call('ZADD', K_DELAYED, due, id)
 else
   redis.call('RPUSH', K_READY, id)
-  wake(1)
+  offer(1)
 end
 redis.call('HINCRBY', K_STATS, 'retried', 1)
 return 'retry'

@@ -50,10 +50,5 @@ for i = 0, count - 1 do
   out[#out + 1] = detail
 end
 if added > 0 then redis.call('HINCRBY', K_STATS, 'put', added) end
--- Consumers waiting for work get messages leased to them directly; the rest are woken as usual.
-local handed = 0
-if ready_added > 0 and redis.call('EXISTS', K_WAITERS) == 1 and redis.call('EXISTS', K_PAUSED) == 0 then
-  handed = hand_off(ready_added)
-end
-wake(ready_added - handed)
+offer(ready_added)
 return out

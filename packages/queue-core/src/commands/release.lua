@@ -30,6 +30,6 @@ for i = 0, count - 1 do
 end
 if released > 0 then
   redis.call('HINCRBY', K_STATS, 'released', released)
-  wake(released)
+  offer(released)
 end
 return released
