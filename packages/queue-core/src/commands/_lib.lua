@@ -73,8 +73,9 @@ local function lease_one(id, token, lease_ms, consumer)
   return fields[1], attempt, fields[2]
 end
 
-local function inbox_key(waiter)
-  return BASE .. ':inbox:' .. string.match(waiter, '^[^\n]+')
+-- The inbox of the waiter whose entry starts with `slot`.
+local function inbox_key(slot)
+  return BASE .. ':inbox:' .. slot
 end
 
 -- Appends `value` to `frames` as one '<byte length>:<bytes>' field of an inbox item.
@@ -126,7 +127,7 @@ local function hand_off(n)
         end
       end
       if leased > 0 then
-        local inbox = BASE .. ':inbox:' .. slot
+        local inbox = inbox_key(slot)
         redis.call('RPUSH', inbox, table.concat(frames))
         -- Should the waiter have died, the item goes when its leases have expired anyway.
         redis.call('PEXPIRE', inbox, lease_ms)

@@ -43,7 +43,7 @@ if acked > 0 then redis.call('HINCRBY', K_STATS, 'acked', acked) end
 local messages = {}
 if waiter ~= '' and wait_ms == 0 then
   redis.call('ZREM', K_WAITERS, waiter)
-  local inbox = inbox_key(waiter)
+  local inbox = inbox_key(string.match(waiter, '^[^\n]+'))
   for _, item in ipairs(redis.call('LRANGE', inbox, 0, -1)) do unframe(item, messages) end
   -- Also clears the empty item a consumer that stops waiting pushes to end its own wait.
   redis.call('DEL', inbox)
