@@ -2,16 +2,31 @@ import { JobInputError } from './errors.js';
 import { describe, isPlainObject } from './_validate.js';
 
 /**
+ * How deep params, results and progress may nest (objects and arrays within each other), as in
+ * common JSON parsers' defaults. Deeper is refused by this rule rather than by a stack overflow,
+ * whose depth would depend on the process.
+ */
+const MAX_JSON_DEPTH = 100;
+
+/**
  * Serializes `value` as JSON, refusing what JSON cannot carry faithfully: non-finite numbers (JSON has
  * no NaN or Infinity; JSON.stringify would silently write null), BigInt, functions, symbols and objects
- * that are neither plain nor have a `toJSON` (a Map would silently become `{}`). Object fields whose
- * value is `undefined` are left out, as JSON.stringify does. Throws JobInputError naming `field`.
+ * that are neither plain nor have a `toJSON` (a Map would silently become `{}`), and nesting deeper
+ * than {@link MAX_JSON_DEPTH}. Object fields whose value is `undefined` are left out, as
+ * JSON.stringify does. Throws JobInputError naming `field`.
  */
 export function toJsonText(field: string, value: unknown, maxBytes: number, limitName: string): string {
   let text: string | undefined;
+  // The depth of each object or array met so far; the holder of the top value is at depth 0.
+  const depths = new Map<object, number>();
   try {
     text = JSON.stringify(value, function (this: Record<string, unknown>, key: string, item: unknown) {
       const where = key === '' ? '' : ` (at key ${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}...` : key)})`;
+      if (typeof item === 'object' && item !== null) {
+        const depth = (depths.get(this) ?? 0) + 1;
+        if (depth > MAX_JSON_DEPTH) throw new JobInputError(field, `must not nest objects and arrays more than ${MAX_JSON_DEPTH} levels deep`);
+        depths.set(item, depth);
+      }
       if (typeof item === 'number' && !Number.isFinite(item)) {
         throw new JobInputError(field, `must be JSON, which has no ${String(item)}${where}`);
       }

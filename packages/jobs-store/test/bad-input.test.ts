@@ -28,6 +28,13 @@ async function inputError(run: () => unknown): Promise<JobInputError> {
 
 const DAY = 24 * 60 * 60 * 1000;
 
+/** `{ a: { a: ... } }` with `levels` objects inside the outermost one, built without recursion. */
+function nested(levels: number): Record<string, unknown> {
+  let value: Record<string, unknown> = {};
+  for (let level = 0; level < levels; level += 1) value = { a: value };
+  return value;
+}
+
 describe('bad submissions: typed errors naming the field and the rule, nothing written', () => {
   const cases: Array<[string, unknown, string, RegExp]> = [
     ['not an object', 'echo', 'body', /must be a JSON object/],
@@ -43,6 +50,8 @@ describe('bad submissions: typed errors naming the field and the rule, nothing w
     ['params with NaN', { type: 'echo', params: { x: Number.NaN } }, 'params', /no NaN \(at key "x"\)/],
     ['params with Infinity from JSON', { type: 'echo', params: JSON.parse('{"big": 1e400}') }, 'params', /no Infinity/],
     ['params with a BigInt', { type: 'echo', params: { n: 1n } }, 'params', /must be JSON/],
+    ['params nested 101 levels deep', { type: 'echo', params: nested(100) }, 'params', /must not nest objects and arrays more than 100 levels deep/],
+    ['params nested far deeper than a stack', { type: 'echo', params: nested(20_000) }, 'params', /more than 100 levels deep/],
     ['params of a class', { type: 'echo', params: new Map() }, 'params', /must be a JSON object/],
     ['oversized params', { type: 'echo', params: { text: 'x'.repeat(300_000) } }, 'params', /is 300011 bytes of JSON, over the limit of 262144 bytes \(maxParamsBytes\)/],
     ['a negative delay', { type: 'echo', delayMs: -1 }, 'delayMs', /must be an integer from 0 to 31536000000 \(365 days\)/],
@@ -74,6 +83,7 @@ describe('bad submissions: typed errors naming the field and the rule, nothing w
       { type: 'a' }, { type: `a${'_.-9'.repeat(15)}xyz` }, { type: 'e', delayMs: 0 }, { type: 'e', delayMs: 365 * DAY },
       { type: 'e', maxAttempts: 1 }, { type: 'e', maxAttempts: 100 }, { type: 'e', timeoutMs: 1 }, { type: 'e', timeoutMs: DAY },
       { type: 'e', idempotencyKey: '~'.repeat(200) }, { type: 'e', params: { text: 'x'.repeat(262_000) } },
+      { type: 'e', params: nested(99) }, { type: 'e', params: { list: [[[[1]]]] } },
     ];
     for (const input of edges) expect(() => f.store.prepareSubmission(input)).not.toThrow();
   });

@@ -76,7 +76,7 @@ export const SubmitBody = z
   .strictObject(
     {
       type: JobType,
-      params: JsonObject.optional().meta({ description: 'Handler input: a JSON object. Default {}.' }),
+      params: JsonObject.optional().meta({ description: 'Handler input: a JSON object, nested at most 100 levels deep, at most 256 KiB of JSON by default. Default {}.' }),
       delayMs: integer(0, 365 * DAY_MS, 'Run no sooner than this many ms from now. Default 0.').optional(),
       maxAttempts: integer(1, 100, 'Attempts before the job fails for good. Default 3.').optional(),
       timeoutMs: integer(1, DAY_MS, 'Abort an attempt after this many ms. Absent or null: no time limit.').nullable().optional(),
