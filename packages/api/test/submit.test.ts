@@ -110,6 +110,15 @@ describe('POST /jobs rejects bad input with a 4xx naming the field, and writes n
     expect(answer.body.error.message).toMatch(/^params/);
   });
 
+  it('params nested deeper than 100 levels -> 400 saying so, whatever the depth', async () => {
+    for (const depth of [101, 5_000]) {
+      const raw = `{"type":"echo","params":${'{"a":'.repeat(depth - 1)}{}${'}'.repeat(depth - 1)}}`;
+      const answer = await call(api.base, 'POST', '/jobs', { raw, headers: { 'content-type': 'application/json' } });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.message).toBe('params: must not nest objects and arrays more than 100 levels deep');
+    }
+  });
+
   it('malformed JSON -> 400', async () => {
     const answer = await call(api.base, 'POST', '/jobs', { raw: '{"type": "echo",', headers: { 'content-type': 'application/json' } });
     expect(answer.status).toBe(400);
