@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /**
@@ -10,9 +10,9 @@ export interface CreateAppOptions {
   /**
    * The Redis connection for commands. The app never closes it. For an API, create it with
    * `enableOfflineQueue: false`, so that a request made while Redis is down fails at once with 503
-   * instead of being sent later (the `hotq-api` command does).
+   * instead of being sent later (the `hotq-api` command does). An ioredis `Cluster` works too.
    */
-  redis: Redis;
+  redis: Redis | Cluster;
   /** Key prefix, shared with the workers of the queue. Default `hotq`. */
   prefix?: string;
   /** Queue name, shared with the workers. Default `jobs`. */

@@ -1,6 +1,7 @@
 import { JobsStore, type JobMessage } from '@hotq/jobs-store';
 import { TaskQueue } from '@hotq/queue-core';
 import express, { type RequestHandler } from 'express';
+import type { Cluster, Redis } from 'ioredis';
 import helmet from 'helmet';
 import { pino } from 'pino';
 import type { CreateAppOptions, HotqApp } from './create-app-options.js';
@@ -51,7 +52,7 @@ export function createApp(options: CreateAppOptions): HotqApp {
   if (typeof options !== 'object' || options === null) throw new TypeError('createApp: options must be an object');
   const { redis, apiToken, readToken } = options;
   if (typeof redis !== 'object' || redis === null || typeof redis.duplicate !== 'function') {
-    throw new TypeError('createApp: options.redis must be an ioredis client');
+    throw new TypeError('createApp: options.redis must be an ioredis client or Cluster');
   }
   checkAuthConfig({ apiToken, readToken });
   const prefix = options.prefix ?? 'hotq';
@@ -65,7 +66,7 @@ export function createApp(options: CreateAppOptions): HotqApp {
   // connection without an offline queue refuses while it connects. Such a client (the recommended kind:
   // writes fail fast) gets the store a connection of its own that waits; the store only reads with it
   // (writes go through the queue's scripts on `redis`), so nothing is ever applied late.
-  const storeRedis = redis.options.enableOfflineQueue === false ? redis.duplicate({ enableOfflineQueue: true }) : undefined;
+  const storeRedis = redis.options.enableOfflineQueue === false ? waitingDuplicate(redis) : undefined;
   storeRedis?.on('error', () => {
     // It reconnects by itself; outages are reported by requests (503) and /readyz.
   });
@@ -136,4 +137,12 @@ function countRequests(metrics: ApiMetrics): RequestHandler {
     });
     next();
   };
+}
+
+/** A connection like `redis` whose commands wait (offline queue on) while it connects. */
+function waitingDuplicate(redis: Redis | Cluster): Redis | Cluster {
+  // The two classes' duplicate() take different parameters, so a union cannot call it directly.
+  return redis.isCluster
+    ? (redis as Cluster).duplicate(undefined, { enableOfflineQueue: true })
+    : (redis as Redis).duplicate({ enableOfflineQueue: true });
 }

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { JobsStore, type Job, type JobMessage } from '@hotq/jobs-store';
 import { TaskQueue } from '@hotq/queue-core';
 import { uniqueName } from '@hotq/test-harness';
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import { inject } from 'vitest';
 import { createApp, type CreateAppOptions, type HotqApp } from '../src/index.js';
 
@@ -36,7 +36,7 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startApi(options: Partial<CreateAppOptions> & { url?: string } = {}): Promise<TestApi> {
+export async function startApi(options: Partial<Omit<CreateAppOptions, 'redis'>> & { redis?: Redis; url?: string } = {}): Promise<TestApi> {
   const { url, ...rest } = options;
   const redis = rest.redis ?? (await connect(url));
   const prefix = rest.prefix ?? uniqueName('p');
@@ -91,7 +91,7 @@ export class TestConsumer {
   readonly store: JobsStore;
   readonly queue: TaskQueue<JobMessage>;
 
-  constructor(redis: Redis, prefix: string, queueName: string) {
+  constructor(redis: Redis | Cluster, prefix: string, queueName: string) {
     this.store = new JobsStore({ redis, prefix, queue: queueName });
     this.queue = new TaskQueue<JobMessage>({ redis, name: queueName, prefix, hooks: this.store.queueHooks() });
   }

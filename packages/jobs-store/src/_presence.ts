@@ -6,7 +6,7 @@
 //   <base>:workers       ZSET    worker id -> time of its last beat (ms, the worker's clock)
 // A record that is not renewed expires with its TTL: the worker is gone. Ids whose record expired
 // are skipped by readers and pruned from the ZSET by any beating worker after PRUNE_AFTER_MS.
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { WorkerInfo } from './worker-info.js';
 
 const PRUNE_AFTER_MS = 60 * 60 * 1000;
@@ -19,7 +19,7 @@ async function exec(pipeline: ReturnType<Redis['pipeline']>): Promise<void> {
 }
 
 /** Writes the record with its TTL and bumps the id in the index: one pipeline, idempotent. */
-export async function writePresence(redis: Redis, base: string, info: WorkerInfo): Promise<void> {
+export async function writePresence(redis: Redis | Cluster, base: string, info: WorkerInfo): Promise<void> {
   const now = Date.parse(info.lastBeatAt);
   await exec(redis.pipeline()
     .set(recordKey(base, info.id), JSON.stringify(info), 'PX', info.ttlMs)
@@ -28,12 +28,12 @@ export async function writePresence(redis: Redis, base: string, info: WorkerInfo
 }
 
 /** Removes the record and the index entry (a worker stopping cleanly). */
-export async function removePresence(redis: Redis, base: string, id: string): Promise<void> {
+export async function removePresence(redis: Redis | Cluster, base: string, id: string): Promise<void> {
   await exec(redis.pipeline().del(recordKey(base, id)).zrem(indexKey(base), id));
 }
 
 /** Live workers, most recent beat first. Two round trips (ids, then their records). */
-export async function readPresence(redis: Redis, base: string, limit: number): Promise<WorkerInfo[]> {
+export async function readPresence(redis: Redis | Cluster, base: string, limit: number): Promise<WorkerInfo[]> {
   const ids = await redis.zrevrange(indexKey(base), 0, limit - 1);
   if (ids.length === 0) return [];
   const records = await redis.mget(ids.map((id) => recordKey(base, id)));

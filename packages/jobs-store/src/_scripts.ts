@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /** The jobs-store scripts of commands/ (besides the hooks chunk). */
 export type ScriptName = 'progress' | 'list' | 'counts' | 'purge';
@@ -65,7 +65,7 @@ export class ScriptSet {
     return script;
   }
 
-  async run(redis: Redis, name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(redis: Redis | Cluster, name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     const script = this.script(name);
     try {
       return await redis.evalsha(script.sha, keys.length, ...keys, ...args);

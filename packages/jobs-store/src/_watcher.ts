@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { JobNotFoundError } from './errors.js';
 import type { Job, JobEvent } from './job-types.js';
 import { isPlainObject } from './_validate.js';
@@ -95,10 +95,10 @@ const WATCHED_RENEW_MS = 20_000;
  */
 export class EventHub {
   private readonly watchers = new Map<string, Set<Watcher>>();
-  private connection: { client: Redis; subscribed: Promise<void>; renew: NodeJS.Timeout } | undefined;
+  private connection: { client: Redis | Cluster; subscribed: Promise<void>; renew: NodeJS.Timeout } | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly channel: string,
     private readonly watchedKey: string,
     private readonly read: (id: string) => Promise<Job | null>,
@@ -151,7 +151,10 @@ export class EventHub {
     if (!this.connection) {
       // The subscription is sent as soon as the connection is made: let it wait for the connection
       // even when the store's own client fails fast while disconnected (enableOfflineQueue: false).
-      const client = this.redis.duplicate({ enableOfflineQueue: true });
+      // The two classes' duplicate() take different parameters, so a union cannot call it directly.
+      const client = this.redis.isCluster
+        ? (this.redis as Cluster).duplicate(undefined, { enableOfflineQueue: true })
+        : (this.redis as Redis).duplicate({ enableOfflineQueue: true });
       let connectedBefore = false;
       client.on('error', () => {
         // ioredis reconnects by itself; a watcher sees the state again after the reconnect (below).

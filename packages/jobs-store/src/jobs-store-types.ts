@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Job, JobMessage, JobStatus } from './job-types.js';
 
 /**
@@ -7,8 +7,11 @@ import type { Job, JobMessage, JobStatus } from './job-types.js';
  * @public
  */
 export interface JobsStoreOptions {
-  /** The connection for commands. It may be shared; the store never closes it. */
-  redis: Redis;
+  /**
+   * The connection for commands: an ioredis client, or an ioredis `Cluster` (every key of a store
+   * shares its queue's hash tag). It may be shared; the store never closes it.
+   */
+  redis: Redis | Cluster;
   /** Key prefix: letters, digits, ".", "_", "-" (at most 128). Default `hotq`. */
   prefix?: string;
   /** Queue name: letters, digits, ".", "_", "-" (at most 128). Default `jobs`. */

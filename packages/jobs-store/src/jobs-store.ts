@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { JobInputError, JobStateError } from './errors.js';
 import { JOB_STATUSES, type BytesResult, type Job, type JobError, type JobEvent, type JobResult, type JobStatus, type SubmitInput } from './job-types.js';
 import type { HookVars, JobPage, JobsStoreOptions, ListQuery, PreparedRetry, PreparedSubmission } from './jobs-store-types.js';
@@ -43,7 +43,7 @@ async function reads(multi: ReturnType<Redis['multi']>): Promise<unknown[]> {
 export class JobsStore {
   /** `{prefix:queue}`: the hash-tagged base of every key, the same as the TaskQueue's. */
   readonly keyBase: string;
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private readonly keys: StoreKeys;
   private readonly retentionMs: number;
   private readonly maxResultBytes: number;
@@ -54,9 +54,9 @@ export class JobsStore {
   constructor(options: JobsStoreOptions) {
     if (!isPlainObject(options)) throw new JobInputError('options', `must be an object (received ${describe(options)})`);
     checkKnownFields(options, ['redis', 'prefix', 'queue', 'retentionMs', 'maxResultBytes', 'maxParamsBytes'], 'options.');
-    const redis = options.redis as Redis | undefined;
+    const redis = options.redis as Redis | Cluster | undefined;
     if (typeof redis !== 'object' || redis === null || typeof redis.evalsha !== 'function' || typeof redis.duplicate !== 'function') {
-      throw new JobInputError('options.redis', `must be an ioredis client (received ${describe(redis)})`);
+      throw new JobInputError('options.redis', `must be an ioredis client or Cluster (received ${describe(redis)})`);
     }
     this.redis = redis;
     const prefix = checkName('options.prefix', options.prefix ?? 'hotq');

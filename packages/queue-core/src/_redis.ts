@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import { RedisUnavailableError } from './errors.js';
 
 /** How long a single Redis call may take before it rejects with RedisUnavailableError. */
@@ -88,4 +88,12 @@ export function createRedis(url: string): Redis {
     retryStrategy: (times) => Math.min(50 * times, 1_000),
     lazyConnect: false,
   });
+}
+
+/**
+ * A new connection like `client` (for a blocking wait). The two classes' `duplicate()` take
+ * different optional parameters, so a union cannot call it directly.
+ */
+export function duplicateClient(client: Redis | Cluster): Redis | Cluster {
+  return client.isCluster ? (client as Cluster).duplicate() : (client as Redis).duplicate();
 }

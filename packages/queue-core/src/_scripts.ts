@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /** The TaskQueue scripts, by file name under commands/. */
 export type ScriptName = 'put' | 'reserve' | 'ack' | 'nack' | 'extend' | 'release' | 'remove';
@@ -50,7 +50,7 @@ export class ScriptSet {
     return script;
   }
 
-  async run(redis: Redis, name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(redis: Redis | Cluster, name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     const script = this.script(name);
     try {
       return await redis.evalsha(script.sha, keys.length, ...keys, ...args);

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
-import { withTimeout } from './_redis.js';
+import type { Cluster, Redis } from 'ioredis';
+import { duplicateClient, withTimeout } from './_redis.js';
 
 /**
  * The blocking side of reserve: waits on a waiter's inbox and the queue's wake list, on a
@@ -7,10 +7,10 @@ import { withTimeout } from './_redis.js';
  * up the queue's other calls.
  */
 export class WorkWaiter {
-  private blocking: Redis | undefined;
+  private blocking: Redis | Cluster | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly wakeKey: string,
     private readonly timeoutMs: number,
   ) {}
@@ -22,7 +22,7 @@ export class WorkWaiter {
   async wait(ms: number, signal: AbortSignal | undefined, inbox: string): Promise<Buffer | null> {
     if (signal?.aborted) return null;
     if (!this.blocking) {
-      this.blocking = this.redis.duplicate();
+      this.blocking = duplicateClient(this.redis);
       // Connection errors surface through the wait itself; the client reconnects on its own.
       this.blocking.on('error', () => {});
     }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /**
  * Turns payloads into strings stored in Redis and back. The default is JSON.
@@ -16,8 +16,11 @@ export interface Codec<T> {
  * @public
  */
 export interface TaskQueueOptions<T> {
-  /** The connection for commands. It may be shared; the queue never closes it. */
-  redis: Redis;
+  /**
+   * The connection for commands: an ioredis client, or an ioredis `Cluster` (every key of a queue
+   * shares one hash tag, so each script runs on one node). It may be shared; the queue never closes it.
+   */
+  redis: Redis | Cluster;
   /** The queue name: letters, digits, ".", "_", "-" (at most 128). */
   name: string;
   /** Key prefix; keys are `{<prefix>:<name>}:...`. Default `hotq`. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { monotonicFactory } from 'ulid';
 import { InvalidArgumentError, QueueError } from './errors.js';
 import { inboxKey, unframe, waiterEntry } from './_inbox.js';
@@ -50,7 +50,7 @@ export class TaskQueue<T = unknown> {
   readonly name: string;
   /** The key prefix. */
   readonly prefix: string;
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private readonly keys: QueueKeys;
   private readonly scripts: ScriptSet;
   private readonly leaseMs: number;
@@ -65,7 +65,7 @@ export class TaskQueue<T = unknown> {
   constructor(options: TaskQueueOptions<T>) {
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
     if (typeof options.redis !== 'object' || options.redis === null || typeof options.redis.evalsha !== 'function') {
-      throw new InvalidArgumentError('options.redis', 'an ioredis client', options.redis);
+      throw new InvalidArgumentError('options.redis', 'an ioredis client or Cluster', options.redis);
     }
     this.redis = options.redis;
     this.name = checkName('options.name', options.name);

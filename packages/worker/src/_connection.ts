@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { errorFields } from './_logger.js';
 import type { ResolvedOptions } from './_options.js';
@@ -12,7 +12,7 @@ import { IDLE_WAIT_MS } from './_reserve-lanes.js';
  */
 export class Connection {
   /** The connection every call of the worker goes through. */
-  readonly redis: Redis;
+  readonly redis: Redis | Cluster;
   /** Made from `options.redisUrl`, so the worker closes it when it stops (a given one stays open). */
   private readonly owned: boolean;
   private down = false;

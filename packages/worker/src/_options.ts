@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { WorkerError } from './errors.js';
 import type { Handlers } from './handler-types.js';
@@ -16,7 +16,7 @@ export const DEFAULTS = { queue: 'jobs', prefix: 'hotq', concurrency: 1, leaseMs
 export const LIMITS = { concurrency: 1_000, minLeaseMs: 100, maxLeaseMs: DAY_MS, maxGraceMs: DAY_MS } as const;
 
 export interface ResolvedOptions {
-  readonly redis: Redis | undefined;
+  readonly redis: Redis | Cluster | undefined;
   readonly redisUrl: string | undefined;
   readonly queue: string;
   readonly prefix: string;
@@ -62,7 +62,7 @@ export function resolveOptions(options: WorkerOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw invalid('options', 'an object', options);
   const { redis, redisUrl } = options;
   if (redis !== undefined && (typeof redis !== 'object' || redis === null || typeof (redis as Redis).evalsha !== 'function')) {
-    throw invalid('options.redis', 'an ioredis client', redis);
+    throw invalid('options.redis', 'an ioredis client or Cluster', redis);
   }
   if (redisUrl !== undefined && (typeof redisUrl !== 'string' || !/^rediss?:\/\//.test(redisUrl))) {
     throw invalid('options.redisUrl', 'a redis:// or rediss:// URL', typeof redisUrl === 'string' ? redisUrl.replace(/\/\/[^@/]*@/, '//***@') : redisUrl);

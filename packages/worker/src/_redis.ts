@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import { QueueError } from '@hotq/queue-core';
 
 /** Bound on calls that queue-core does not bound itself (presence, progress, quit). */
@@ -49,7 +49,7 @@ export async function withTimeout<T>(work: Promise<T>, ms: number, what: string)
 }
 
 /** Redis's `maxmemory-policy`, or null when the server does not say (CONFIG may be disabled). */
-export async function evictionPolicy(redis: Redis): Promise<string | null> {
+export async function evictionPolicy(redis: Redis | Cluster): Promise<string | null> {
   const reply = (await redis.config('GET', 'maxmemory-policy')) as unknown;
   if (Array.isArray(reply) && typeof reply[1] === 'string') return reply[1];
   return null;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Handlers } from './handler-types.js';
 
@@ -16,8 +16,11 @@ export type Isolation = 'none' | 'thread';
  * @public
  */
 export interface WorkerOptions {
-  /** A connection to use (shared; the worker never closes it). Give this or `redisUrl`. */
-  redis?: Redis;
+  /**
+   * A connection to use (shared; the worker never closes it): an ioredis client, or an ioredis
+   * `Cluster`. Give this or `redisUrl`.
+   */
+  redis?: Redis | Cluster;
   /** A Redis URL (`redis://host:port/db`, `rediss://` for TLS); the worker opens and closes its connection. */
   redisUrl?: string;
   /** Queue name. Default `jobs`. */

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { JobsStore, type Job, type JobMessage, type JobStatus, type SubmitInput } from '@hotq/jobs-store';
 import { TaskQueue } from '@hotq/queue-core';
@@ -32,7 +32,7 @@ export interface Producer {
   close(): Promise<void>;
 }
 
-export function producer(redis: Redis, queueName: string, prefix = 'hotq'): Producer {
+export function producer(redis: Redis | Cluster, queueName: string, prefix = 'hotq'): Producer {
   const store = new JobsStore({ redis, prefix, queue: queueName });
   const queue = new TaskQueue<JobMessage>({ redis, name: queueName, prefix, hooks: store.queueHooks() });
   const job = async (id: string): Promise<Job> => {

@@ -1,13 +1,13 @@
 import type { Job, JobMessage, JobsStore } from '@hotq/jobs-store';
 import type { TaskQueue } from '@hotq/queue-core';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ApiMetrics } from './metrics.js';
 import type { ThroughputMeter } from './throughput.js';
 
 /** Everything a route handler needs, made once per app. */
 export interface AppContext {
-  readonly redis: Redis;
+  readonly redis: Redis | Cluster;
   readonly store: JobsStore;
   readonly queue: TaskQueue<JobMessage>;
   readonly logger: Logger;
