@@ -41,6 +41,41 @@ describe('a worker killed mid-job', () => {
     await jobs.close();
   });
 
+  it('kill -9 while idle: a job handed to the dead worker as it waited runs elsewhere once the lease runs out', async () => {
+    const queue = uniqueName('idle');
+    const runs = runLog();
+    const args = ['--redis-url', url, '--queue', queue, '--handlers', fixture('handlers.mjs'), '--lease-ms', '1000'];
+    const first = spawnWorker(args, { HOTQ_TEST_RUNLOG: runs.path });
+    children.push(first);
+    await first.waitForLog(started);
+    // Kill it while it is registered as waiting for work with at least half a second of its wait left,
+    // so that the submission below is handed to it rather than left for the next worker.
+    const waiters = `{hotq:${queue}}:waiters`;
+    await until(async () => {
+      const [seconds, micros] = (await redis.time()) as [string, string];
+      const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+      const entries = await redis.zrange(waiters, 0, -1, 'WITHSCORES');
+      return entries.length > 0 && Number(entries[entries.length - 1]) > now + 500;
+    }, 'the worker to wait for work');
+    first.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+
+    const jobs = producer(redis, queue);
+    const id = await jobs.submit({ type: 'nap', params: { ms: 10 } });
+    // Leased to the dead worker by the submission itself: nobody runs it until the lease runs out.
+    expect(await jobs.job(id)).toMatchObject({ status: 'running', attempts: 1 });
+    expect(runs.starts(id)).toEqual([]);
+
+    const second = spawnWorker(args, { HOTQ_TEST_RUNLOG: runs.path });
+    children.push(second);
+    expect(await jobs.waitFor(id, TERMINAL, 15_000)).toMatchObject({ status: 'succeeded', attempts: 2 });
+    const starts = runs.starts(id);
+    expect(starts).toHaveLength(1);
+    expect(starts[0]).toMatch(new RegExp(`^${id} 2 ${second.child.pid}/`));
+    expect(await jobs.queue.stats()).toMatchObject({ leased: 0, totals: { expired: 1, acked: 1 } });
+    await jobs.close();
+  });
+
   it('a worker whose lease was taken over aborts its handler at the next heartbeat and records nothing', async () => {
     const queue = uniqueName('lost');
     const runs = runLog();
