@@ -52,10 +52,9 @@ describe('a worker killed mid-job', () => {
     // so that the submission below is handed to it rather than left for the next worker.
     const waiters = `{hotq:${queue}}:waiters`;
     await until(async () => {
-      const [seconds, micros] = (await redis.time()) as [string, string];
-      const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-      const entries = await redis.zrange(waiters, 0, -1, 'WITHSCORES');
-      return entries.length > 0 && Number(entries[entries.length - 1]) > now + 500;
+      const [seconds, micros] = (await redis.time()).map(Number) as [number, number];
+      const latest = await redis.zrevrange(waiters, 0, 0, 'WITHSCORES');
+      return latest.length > 0 && Number(latest[1]) > seconds * 1000 + Math.floor(micros / 1000) + 500;
     }, 'the worker to wait for work');
     first.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
