@@ -13,13 +13,18 @@ useChildProcessSuite(children, (client, runUrl) => {
   url = runUrl;
 });
 
+/** A worker process on `queue` with the test handlers and a 1 s lease, logging its job starts to `runs`. */
+function spawnCrashWorker(queue: string, runs: ReturnType<typeof runLog>): WorkerProcess {
+  const worker = spawnWorker(['--redis-url', url, '--queue', queue, '--handlers', fixture('handlers.mjs'), '--lease-ms', '1000'], { HOTQ_TEST_RUNLOG: runs.path });
+  children.push(worker);
+  return worker;
+}
+
 describe('a worker killed mid-job', () => {
   it('kill -9: another worker finishes the job once its lease runs out (attempts 2, succeeded)', async () => {
     const queue = uniqueName('crash');
     const runs = runLog();
-    const args = ['--redis-url', url, '--queue', queue, '--handlers', fixture('handlers.mjs'), '--lease-ms', '1000'];
-    const first = spawnWorker(args, { HOTQ_TEST_RUNLOG: runs.path });
-    children.push(first);
+    const first = spawnCrashWorker(queue, runs);
     await first.waitForLog(started);
 
     const jobs = producer(redis, queue);
@@ -29,8 +34,7 @@ describe('a worker killed mid-job', () => {
     first.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
 
-    const second = spawnWorker(args, { HOTQ_TEST_RUNLOG: runs.path });
-    children.push(second);
+    const second = spawnCrashWorker(queue, runs);
     const job = await jobs.waitFor(id, TERMINAL, 15_000);
     expect(job).toMatchObject({ status: 'succeeded', attempts: 2 });
     expect(await jobs.store.getResult(id)).toEqual({ kind: 'json', value: { napped: 1_500 } });
@@ -44,9 +48,7 @@ describe('a worker killed mid-job', () => {
   it('kill -9 while idle: a job handed to the dead worker as it waited runs elsewhere once the lease runs out', async () => {
     const queue = uniqueName('idle');
     const runs = runLog();
-    const args = ['--redis-url', url, '--queue', queue, '--handlers', fixture('handlers.mjs'), '--lease-ms', '1000'];
-    const first = spawnWorker(args, { HOTQ_TEST_RUNLOG: runs.path });
-    children.push(first);
+    const first = spawnCrashWorker(queue, runs);
     await first.waitForLog(started);
     // Kill it while it is registered as waiting for work with at least half a second of its wait left,
     // so that the submission below is handed to it rather than left for the next worker.
@@ -65,8 +67,7 @@ describe('a worker killed mid-job', () => {
     expect(await jobs.job(id)).toMatchObject({ status: 'running', attempts: 1 });
     expect(runs.starts(id)).toEqual([]);
 
-    const second = spawnWorker(args, { HOTQ_TEST_RUNLOG: runs.path });
-    children.push(second);
+    const second = spawnCrashWorker(queue, runs);
     expect(await jobs.waitFor(id, TERMINAL, 15_000)).toMatchObject({ status: 'succeeded', attempts: 2 });
     const starts = runs.starts(id);
     expect(starts).toHaveLength(1);
