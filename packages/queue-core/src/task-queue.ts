@@ -28,6 +28,10 @@ import type {
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MAX_LEASE_MS = 7 * DAY_MS;
 const nextId = monotonicFactory();
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
 const jsonCodec: Codec<unknown> = { encode: (value) => JSON.stringify(value), decode: (text) => JSON.parse(text) };
 
 /**
@@ -145,7 +149,7 @@ export class TaskQueue<T = unknown> {
     const inbox = inboxKey(this.keys.base, slot);
     const handed = unframe(await this.waiter.wait(hint >= 0 ? Math.min(waitMs, Math.max(hint, 1)) : waitMs, signal, inbox));
     // Checked again: the signal may have aborted during the wait.
-    const stopping = signal?.aborted === true;
+    const stopping = isAborted(signal);
     if (handed.length > 0 && !stopping) return { messages: await this.toMessages(handed), acked: first.acked };
     if (!stopping) {
       const after = await this.reserveOnce(count, leaseMs, consumer, this.nextTokenPrefix(), waiter, 0, [0]);
