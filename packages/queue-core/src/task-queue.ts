@@ -28,6 +28,8 @@ import type {
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MAX_LEASE_MS = 7 * DAY_MS;
 const nextId = monotonicFactory();
+// A function, not `signal?.aborted` inline: after an earlier check TypeScript would narrow the flag
+// to false, though it can turn true during any await.
 function isAborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true;
 }
