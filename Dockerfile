@@ -20,8 +20,10 @@ COPY --from=build /src/packages/jobs-store/package.json ./packages/jobs-store/
 COPY --from=build /src/packages/jobs-store/dist ./packages/jobs-store/dist
 COPY --from=build /src/packages/api/package.json ./packages/api/
 COPY --from=build /src/packages/api/dist ./packages/api/dist
+COPY --from=build /src/packages/api/bin ./packages/api/bin
 COPY --from=build /src/packages/worker/package.json ./packages/worker/
 COPY --from=build /src/packages/worker/dist ./packages/worker/dist
+COPY --from=build /src/packages/worker/bin ./packages/worker/bin
 ENV PATH=/app/node_modules/.bin:$PATH
 USER node
 EXPOSE 3000

@@ -12,7 +12,7 @@ const root = import.meta.dirname;
 /** Which of our packages each package (or tool) may import, by package name. */
 const allowedImports = {
   'queue-core': [],
-  'jobs-store': [],
+  'jobs-store': ['@hotq/queue-core'],
   api: ['@hotq/queue-core', '@hotq/jobs-store'],
   worker: ['@hotq/queue-core', '@hotq/jobs-store'],
 };

@@ -9,7 +9,10 @@
  * - `conflict` (409): the job is not in a state that allows the request (details carry its status).
  * - `payload_too_large` (413): the body is over the limit.
  * - `unsupported_media_type` (415): the body is not JSON.
+ * - `queue_full` (429): the queue holds its maximum of waiting jobs (`maxQueued`); nothing was added. Retry after the `Retry-After` seconds.
  * - `redis_unavailable` (503): Redis did not answer; nothing can be promised, try again.
+ * - `not_replicated` (503): the API waits for replicas (`waitReplicas`) and fewer confirmed the job in time. It was written on the
+ *   master and may run, but a failover now could lose it: submit again with the same `idempotencyKey` (details: `ids`, `acknowledged`, `wanted`).
  * - `internal_error` (500): a fault of the server itself, never of the request; it is logged.
  * @public
  */
@@ -21,7 +24,9 @@ export type ApiErrorCode =
   | 'conflict'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  | 'queue_full'
   | 'redis_unavailable'
+  | 'not_replicated'
   | 'internal_error';
 
 /**

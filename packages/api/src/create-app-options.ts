@@ -27,6 +27,20 @@ export interface CreateAppOptions {
   logger?: Logger;
   /** How long finished jobs are kept, in ms; must match the workers'. Default: jobs-store's (7 days). */
   retentionMs?: number;
+  /**
+   * Backpressure: at most this many jobs waiting (queued or delayed). A submission past it is
+   * refused atomically inside the put, answered 429 `queue_full` with `Retry-After`. Default: none.
+   */
+  maxQueued?: number;
+  /**
+   * Durability: a submission (or batch, or retry) is acknowledged only once this many replicas of
+   * the master have it (`WAIT`, in the put's own round trip). Fewer within `waitReplicasTimeoutMs`:
+   * 503 `not_replicated` (the job exists on the master; submit again with the same idempotencyKey).
+   * Default 0: acknowledged once the master has it.
+   */
+  waitReplicas?: number;
+  /** How long a submission waits for its replicas, in ms; less than `commandTimeoutMs`. Default 1000 (at most half of `commandTimeoutMs`). */
+  waitReplicasTimeoutMs?: number;
   /** How long one Redis call may take before the request is answered 503. Default 5000 ms. */
   commandTimeoutMs?: number;
   /** Interval of the keep-alive comment on event streams. Default 15 000 ms. */

@@ -1,5 +1,5 @@
 import { JobsStore, type JobMessage } from '@hotq/jobs-store';
-import { TaskQueue } from '@hotq/queue-core';
+import { duplicateClient, TaskQueue } from '@hotq/queue-core';
 import express, { type RequestHandler } from 'express';
 import type { Cluster, Redis } from 'ioredis';
 import helmet from 'helmet';
@@ -12,10 +12,14 @@ import { requestLogger } from './internal/logging.js';
 import { ApiMetrics } from './internal/metrics.js';
 import { createRedisCall } from './internal/redis-call.js';
 import { bodyReader, type Route } from './internal/route.js';
+import { batchRoutes } from './internal/routes/batch.js';
+import { dashboardRoutes } from './internal/routes/dashboard.js';
 import { jobEventRoutes } from './internal/routes/job-events.js';
 import { jobRoutes } from './internal/routes/jobs.js';
+import { limitRoutes } from './internal/routes/limits.js';
+import { scheduleRoutes } from './internal/routes/schedules.js';
+import { operatorRoutes } from './internal/routes/operations-routes.js';
 import { systemRoutes } from './internal/routes/system.js';
-import { ThroughputMeter } from './internal/throughput.js';
 
 /** A byte count, or a size such as `512kb` or `1mb`. */
 function checkBodyLimit(value: string | number): string | number {
@@ -61,6 +65,16 @@ export function createApp(options: CreateAppOptions): HotqApp {
   const logger = options.logger ?? pino({ level: 'silent' });
   const commandTimeoutMs = positiveInteger('commandTimeoutMs', options.commandTimeoutMs, 5_000);
   const keepAliveMs = positiveInteger('keepAliveMs', options.keepAliveMs, 15_000);
+  const waitReplicas = options.waitReplicas ?? 0;
+  if (!Number.isInteger(waitReplicas) || waitReplicas < 0 || waitReplicas > 100) {
+    throw new TypeError(`createApp: waitReplicas must be an integer from 0 to 100 (got ${String(waitReplicas)})`);
+  }
+  // By default at most half the command timeout, so a request still has time to be answered.
+  const waitReplicasTimeoutMs = positiveInteger('waitReplicasTimeoutMs', options.waitReplicasTimeoutMs, Math.max(1, Math.min(1_000, Math.floor(commandTimeoutMs / 2))));
+  if (waitReplicas > 0 && waitReplicasTimeoutMs >= commandTimeoutMs) {
+    // A request is answered 503 after commandTimeoutMs: a longer wait could never be answered.
+    throw new TypeError(`createApp: waitReplicasTimeoutMs (${waitReplicasTimeoutMs}) must be less than commandTimeoutMs (${commandTimeoutMs})`);
+  }
 
   // The store's event subscriber is a duplicate of the store's connection and subscribes at once, which a
   // connection without an offline queue refuses while it connects. Such a client (the recommended kind:
@@ -71,13 +85,19 @@ export function createApp(options: CreateAppOptions): HotqApp {
     // It reconnects by itself; outages are reported by requests (503) and /readyz.
   });
   let store: JobsStore;
+  let writer: JobsStore;
   let queue: TaskQueue<JobMessage>;
   try {
-    store = new JobsStore({
-      redis: storeRedis ?? redis, prefix, queue: queueName,
-      ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
+    const storeOptions = { prefix, queue: queueName, ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }) };
+    store = new JobsStore({ redis: storeRedis ?? redis, ...storeOptions });
+    // The store's own writes (deletes, bulk actions) go over the app's connection, like the queue's:
+    // one that fails fast never applies a write after its request was answered 503.
+    writer = storeRedis ? new JobsStore({ redis, ...storeOptions }) : store;
+    queue = new TaskQueue<JobMessage>({
+      redis, name: queueName, prefix, hooks: store.queueHooks(), commandTimeoutMs,
+      ...(options.maxQueued === undefined ? {} : { maxQueued: options.maxQueued }),
+      ...(waitReplicas === 0 ? {} : { waitReplicas, waitReplicasTimeoutMs }),
     });
-    queue = new TaskQueue<JobMessage>({ redis, name: queueName, prefix, hooks: store.queueHooks(), commandTimeoutMs });
   } catch (error) {
     storeRedis?.disconnect();
     throw error;
@@ -86,10 +106,10 @@ export function createApp(options: CreateAppOptions): HotqApp {
   const ctx: AppContext = {
     redis,
     store,
+    writer,
     queue,
     logger,
     metrics: new ApiMetrics(() => streams.size),
-    throughput: new ThroughputMeter(),
     keepAliveMs,
     redisCall: createRedisCall(commandTimeoutMs),
     streams,
@@ -104,7 +124,10 @@ export function createApp(options: CreateAppOptions): HotqApp {
   app.use(countRequests(ctx.metrics));
 
   const auth = createAuth({ apiToken, readToken });
-  const routes: Route[] = [...jobRoutes(ctx), ...jobEventRoutes(ctx), ...systemRoutes(ctx, Math.min(commandTimeoutMs, 2_000))];
+  const routes: Route[] = [
+    ...jobRoutes(ctx), ...batchRoutes(ctx), ...operatorRoutes(ctx), ...jobEventRoutes(ctx), ...scheduleRoutes(ctx),
+    ...systemRoutes(ctx, Math.min(commandTimeoutMs, 2_000)), ...limitRoutes(ctx), ...dashboardRoutes(),
+  ];
   for (const { operation, handle } of routes) {
     const named: RequestHandler = (_req, res, next) => {
       res.locals.operationId = operation.operationId;
@@ -141,8 +164,5 @@ function countRequests(metrics: ApiMetrics): RequestHandler {
 
 /** A connection like `redis` whose commands wait (offline queue on) while it connects. */
 function waitingDuplicate(redis: Redis | Cluster): Redis | Cluster {
-  // The two classes' duplicate() take different parameters, so a union cannot call it directly.
-  return redis.isCluster
-    ? (redis as Cluster).duplicate(undefined, { enableOfflineQueue: true })
-    : (redis as Redis).duplicate({ enableOfflineQueue: true });
+  return duplicateClient(redis, { enableOfflineQueue: true });
 }

@@ -34,8 +34,9 @@ describe('with HOTQ_API_TOKEN and HOTQ_API_READ_TOKEN', () => {
 
   const guarded: Array<[string, string]> = [
     ['GET', '/jobs'], ['GET', '/jobs/ID'], ['GET', '/jobs/ID/result'], ['GET', '/stats'], ['GET', '/workers'],
-    ['GET', '/metrics'], ['GET', '/openapi.json'], ['GET', '/'], ['POST', '/jobs'], ['DELETE', '/jobs/ID'],
+    ['GET', '/metrics'], ['GET', '/openapi.json'], ['POST', '/jobs'], ['POST', '/jobs/batch'], ['DELETE', '/jobs/ID'],
     ['POST', '/jobs/ID/retry'], ['GET', '/jobs/ID/events'], ['GET', '/no/such/route'], ['PUT', '/jobs'],
+    ['POST', '/jobs/retry'], ['POST', '/jobs/cancel'], ['POST', '/jobs/delete'], ['POST', '/queue/pause'], ['POST', '/queue/resume'],
   ];
 
   it.each(guarded)('%s %s needs a token: 401 with WWW-Authenticate', async (method, path) => {
@@ -52,9 +53,12 @@ describe('with HOTQ_API_TOKEN and HOTQ_API_READ_TOKEN', () => {
     }
   });
 
-  it('lets the probes through without a token', async () => {
+  it('lets the probes and the dashboard files (no data in them) through without a token', async () => {
     expect((await call(api.base, 'GET', '/healthz')).status).toBe(200);
     expect((await call(api.base, 'GET', '/readyz')).status).toBe(200);
+    for (const path of ['/', '/ui/app.js', '/ui/app.css']) expect((await call(api.base, 'GET', path)).status, path).toBe(200);
+    // Anything else under /ui/ is not a file of the page: refused, and still only after the token check.
+    expect((await call(api.base, 'GET', '/ui/other.js')).status).toBe(400);
   });
 
   it('lets the full token do everything', async () => {
@@ -64,6 +68,12 @@ describe('with HOTQ_API_TOKEN and HOTQ_API_READ_TOKEN', () => {
     expect(created.status).toBe(201);
     expect((await call(api.base, 'DELETE', `/jobs/${created.body.id}`, { token: FULL })).status).toBe(200);
     expect((await call(api.base, 'POST', `/jobs/${created.body.id}/retry`, { token: FULL })).status).toBe(200);
+    // The operators' routes.
+    expect((await call(api.base, 'POST', '/jobs/retry', { body: { status: 'failed' }, token: FULL })).body).toMatchObject({ matched: 0, dryRun: false });
+    expect((await call(api.base, 'POST', '/jobs/cancel', { body: { type: 'nothing-of-this-type' }, token: FULL })).status).toBe(200);
+    expect((await call(api.base, 'POST', '/jobs/delete', { body: { status: 'succeeded', dryRun: true }, token: FULL })).status).toBe(200);
+    expect((await call(api.base, 'POST', '/queue/pause', { token: FULL })).body).toEqual({ paused: true });
+    expect((await call(api.base, 'POST', '/queue/resume', { token: FULL })).body).toEqual({ paused: false });
   });
 
   it('lets the read token read, and answers its writes 403 without writing', async () => {
@@ -71,8 +81,13 @@ describe('with HOTQ_API_TOKEN and HOTQ_API_READ_TOKEN', () => {
       expect((await call(api.base, 'GET', path, { token: READ })).status, path).toBe(200);
     }
     const before = await snapshot(api.redis, api.keyBase);
-    for (const [method, path] of [['POST', '/jobs'], ['DELETE', `/jobs/${job.id}`], ['POST', `/jobs/${job.id}/retry`]] as const) {
-      const answer = await call(api.base, method, path, { body: { type: 'echo' }, token: READ });
+    const writes = [
+      ['POST', '/jobs'], ['POST', '/jobs/batch'], ['DELETE', `/jobs/${job.id}`], ['POST', `/jobs/${job.id}/retry`],
+      ['POST', '/jobs/retry'], ['POST', '/jobs/cancel'], ['POST', '/jobs/delete'], ['POST', '/queue/pause'], ['POST', '/queue/resume'],
+    ] as const;
+    const bodies: Record<string, unknown> = { '/jobs/batch': { jobs: [{ type: 'echo' }] }, '/jobs/retry': { all: true }, '/jobs/cancel': { all: true }, '/jobs/delete': { all: true } };
+    for (const [method, path] of writes) {
+      const answer = await call(api.base, method, path, { body: bodies[path] ?? { type: 'echo' }, token: READ });
       expect(answer.status, `${method} ${path}`).toBe(403);
       expect(answer.body.error.code).toBe('forbidden');
     }

@@ -16,7 +16,8 @@ interface Running {
 
 function run(args: string[], env: Record<string, string | undefined> = {}): Running {
   const clean = { ...process.env };
-  for (const name of ['PORT', 'HOST', 'REDIS_URL', 'HOTQ_PREFIX', 'HOTQ_QUEUE', 'HOTQ_API_TOKEN', 'HOTQ_API_READ_TOKEN', 'HOTQ_LOG_LEVEL']) delete clean[name];
+  for (const name of ['PORT', 'HOST', 'REDIS_URL', 'HOTQ_PREFIX', 'HOTQ_QUEUE', 'HOTQ_API_TOKEN', 'HOTQ_API_READ_TOKEN', 'HOTQ_LOG_LEVEL',
+    'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'HOTQ_WAIT_REPLICAS', 'HOTQ_WAIT_REPLICAS_TIMEOUT_MS']) delete clean[name];
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: string[] = [];
   let stderr = '';
@@ -101,6 +102,24 @@ describe('hotq-api', () => {
     expect(await running.exit).not.toBe(0);
     expect(running.stderr()).toContain('HOTQ_API_TOKEN');
     expect(running.stdout).toEqual([]);
+  });
+
+  it('refuses a Redis deployment that cannot be, or a bad replica count, with exit code 2 and the variable named', async () => {
+    const cases: Array<[string[], Record<string, string>, RegExp]> = [
+      [[], { REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_SENTINELS: '127.0.0.1:26379' }, /REDIS_CLUSTER_NODES \(--redis-cluster-nodes\) and REDIS_SENTINELS \(--redis-sentinels\) must be not both set/],
+      [['--redis-cluster-nodes', '127.0.0.1'], {}, /REDIS_CLUSTER_NODES \(--redis-cluster-nodes\) must be a comma-separated list of host:port.*received "127.0.0.1"/],
+      [['--redis-sentinels', 'a:99999'], {}, /REDIS_SENTINELS \(--redis-sentinels\) must be/],
+      [[], { REDIS_SENTINEL_NAME: 'other' }, /REDIS_SENTINEL_NAME \(--redis-sentinel-name\) must be set only with REDIS_SENTINELS/],
+      [['--wait-replicas', '-1'], {}, /HOTQ_WAIT_REPLICAS \(--wait-replicas\) must be a whole number of replicas from 0 to 100 \(received "-1"\)/],
+      [[], { HOTQ_WAIT_REPLICAS: 'two' }, /HOTQ_WAIT_REPLICAS/],
+      [['--wait-replicas', '1', '--wait-replicas-timeout-ms', '0'], {}, /HOTQ_WAIT_REPLICAS_TIMEOUT_MS \(--wait-replicas-timeout-ms\) must be/],
+    ];
+    const runs = cases.map(([args, env]) => run(['--port', '0', ...args], env));
+    for (const [index, running] of runs.entries()) {
+      expect(await running.exit, cases[index]![2].source).toBe(2);
+      expect(running.stderr()).toMatch(cases[index]![2]);
+      expect(running.stdout).toEqual([]);
+    }
   });
 
   it('warns loudly when Redis may evict keys', async () => {

@@ -54,20 +54,36 @@ describe('DELETE /jobs/:id', () => {
     });
   });
 
-  it('is 409 with the status for a finished job, 404 unknown, 400 malformed', async () => {
+  it('deletes a finished job for good: 200 { id, deleted: true }, then 404; a failed and a cancelled one too', async () => {
     await withWorker(async (api, consumer) => {
-      const job = await submit(api, { type: 'echo' });
-      await consumer.runOne({ ok: true });
-      const before = await snapshot(api.redis, api.keyBase);
+      const job = await submit(api, { type: 'echo', params: { text: 'x'.repeat(100) } });
+      await consumer.runOne({ ok: 'y'.repeat(100) });
       const answer = await call(api.base, 'DELETE', `/jobs/${job.id}`);
-      expect(answer.status).toBe(409);
-      expect(answer.body.error).toMatchObject({ code: 'conflict', details: { status: 'succeeded' } });
-      expect(await snapshot(api.redis, api.keyBase)).toEqual(before);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toEqual({ id: job.id, deleted: true });
+      expect((await call(api.base, 'GET', `/jobs/${job.id}`)).status).toBe(404);
+      expect((await call(api.base, 'GET', `/jobs/${job.id}/result`)).status).toBe(404);
+      expect((await call(api.base, 'DELETE', `/jobs/${job.id}`)).status).toBe(404);
+      expect([...(await snapshot(api.redis, api.keyBase)).keys()].filter((key) => key.includes(job.id))).toEqual([]);
+
+      const failed = await submit(api, { type: 'echo', maxAttempts: 1 });
+      await consumer.fail(await consumer.take(), 'boom');
       const cancelled = await submit(api, { type: 'echo', delayMs: 60_000 });
-      expect((await call(api.base, 'DELETE', `/jobs/${cancelled.id}`)).status).toBe(200);
-      expect((await call(api.base, 'DELETE', `/jobs/${cancelled.id}`)).body.error.details).toEqual({ status: 'cancelled' });
+      expect((await call(api.base, 'DELETE', `/jobs/${cancelled.id}`)).body.status).toBe('cancelled');
+      for (const id of [failed.id, cancelled.id]) expect((await call(api.base, 'DELETE', `/jobs/${id}`)).body).toEqual({ id, deleted: true });
+      const stats = (await call(api.base, 'GET', '/stats')).body;
+      expect(stats.counts).toMatchObject({ succeeded: 0, failed: 0, cancelled: 0 });
+      expect(stats.queue.dead).toBe(0);
+    });
+  });
+
+  it('is 404 for an unknown job and 400 for a malformed id, writing nothing', async () => {
+    await withWorker(async (api) => {
+      await submit(api, { type: 'echo' });
+      const before = await snapshot(api.redis, api.keyBase);
       expect((await call(api.base, 'DELETE', `/jobs/${MISSING}`)).status).toBe(404);
       expect((await call(api.base, 'DELETE', '/jobs/not-an-id')).status).toBe(400);
+      expect(await snapshot(api.redis, api.keyBase)).toEqual(before);
     });
   });
 

@@ -48,7 +48,7 @@ describe('generated requests', () => {
         case 4: return Array.from({ length: int(4) }, () => value(depth + 1));
         default: {
           const object: Record<string, unknown> = {};
-          for (let i = int(4); i > 0; i -= 1) object[pick(['type', 'params', 'delayMs', 'maxAttempts', 'timeoutMs', 'idempotencyKey', 'extra', '__proto__', 'a'])] = value(depth + 1);
+          for (let i = int(4); i > 0; i -= 1) object[pick(['jobs', 'type', 'params', 'delayMs', 'maxAttempts', 'timeoutMs', 'idempotencyKey', 'extra', '__proto__', 'a'])] = value(depth + 1);
           return object;
         }
       }
@@ -60,20 +60,37 @@ describe('generated requests', () => {
       if (next() < 0.3) body.maxAttempts = pick([...numbers, '3']);
       if (next() < 0.3) body.timeoutMs = pick([...numbers, null]);
       if (next() < 0.3) body.idempotencyKey = pick([...strings, 'key-1', 'key-2']);
+      if (next() < 0.2) body.tags = pick([['customer:1'], ['a', 'b'], [], ['a', 'a'], ['a,b'], [''], 'tag', Array.from({ length: 9 }, (_, n) => `t${n}`), [7]]);
       if (next() < 0.1) body[pick(['priority', 'queue', 'id', 'status'])] = 1;
       return body;
     };
+    const times = ['2026-01-31T12:00:00Z', '2000-01-01', '1969-12-31T00:00:00Z', '2026-02-30', 'yesterday', '2026-01-01T10:00', '9999-12-31T23:59:59.999+00:00', ''];
+    // A bulk filter: mostly dry runs and narrow filters, so that the jobs made by the run mostly stay.
+    const bulkFilter = (): Record<string, unknown> => {
+      const body: Record<string, unknown> = {};
+      if (next() < 0.4) body.status = pick(['failed', 'cancelled', 'succeeded', 'queued', 'done', 7]);
+      if (next() < 0.3) body.type = pick(['echo', 'sleep', 'Bad Type', '']);
+      if (next() < 0.3) body.tag = pick(['customer:1', 'a', 'a,b', '']);
+      if (next() < 0.2) body.createdBefore = pick(times);
+      if (next() < 0.2) body.finishedBefore = pick(times);
+      if (next() < 0.3) body.all = pick([true, true, false, 'yes']);
+      if (next() < 0.8) body.dryRun = pick([true, true, true, false, 'no']);
+      if (next() < 0.05) body[pick(['limit', 'ids', 'force'])] = 1;
+      return body;
+    };
+    const BULK = ['/jobs/retry', '/jobs/cancel', '/jobs/delete'];
     const ids = () => pick(['01ARZ3NDEKTSV4RRFFQ69G5FAV', existing, existing.toLowerCase(), 'abc', '0'.repeat(26), 'Z'.repeat(26), '8'.repeat(26), '%E0%A4%A', '%2e%2e', 'x'.repeat(300), '💥', '%00']);
     const paths = () => pick([
-      '/jobs', `/jobs/${ids()}`, `/jobs/${ids()}/result`, `/jobs/${ids()}/events`, `/jobs/${ids()}/retry`,
+      '/jobs', '/jobs/batch', `/jobs/${ids()}`, `/jobs/${ids()}/result`, `/jobs/${ids()}/events`, `/jobs/${ids()}/retry`,
       '/stats', '/workers', '/metrics', '/openapi.json', '/', '/healthz', '/readyz', '/jobs/', '//jobs', '/JOBS', '/jobs/a/b/c', '/%',
+      ...BULK, '/queue/pause', '/queue/resume', '/queue', '/queue/stop',
     ]);
     const query = (): string => {
       if (next() < 0.5) return '';
       const parts: string[] = [];
       for (let i = 1 + int(3); i > 0; i -= 1) {
-        const key = pick(['status', 'type', 'limit', 'cursor', 'access_token', 'page', 'limit[]', '']);
-        const val = pick(['queued', 'done', '50', '0', '1001', '1.5', '', 'echo', TOKEN, 'x', '%zz', '%E2%82%AC']);
+        const key = pick(['status', 'type', 'limit', 'cursor', 'access_token', 'page', 'limit[]', '', 'tag', 'createdAfter', 'createdBefore']);
+        const val = pick(['queued', 'done', '50', '0', '1001', '1.5', '', 'echo', TOKEN, 'x', '%zz', '%E2%82%AC', 'customer:1', ...times.map(encodeURIComponent)]);
         parts.push(`${key}=${val}`);
       }
       return `?${parts.join('&')}`;
@@ -81,10 +98,14 @@ describe('generated requests', () => {
 
     let baseline = await snapshot(api.redis, api.keyBase);
     const seen = new Map<number, number>();
+    let bulkDone = 0;
     for (let run = 0; run < RUNS; run += 1) {
       const method = pick(['GET', 'GET', 'POST', 'POST', 'DELETE', 'PUT', 'PATCH', 'HEAD']);
-      // Writes aim at POST /jobs half the time, so that valid submissions happen too.
-      const path = `${method === 'POST' && next() < 0.5 ? '/jobs' : paths()}${query()}`;
+      // Writes aim at POST /jobs (or, one time in four, /jobs/batch) half the time, so that valid submissions happen too,
+      // and at the bulk actions one time in eight.
+      const aimed = next();
+      const target = method === 'POST' && aimed < 0.5 ? (next() < 0.25 ? '/jobs/batch' : '/jobs') : method === 'POST' && aimed < 0.625 ? pick(BULK) : paths();
+      const path = `${target}${query()}`;
       const headers: Record<string, string> = {};
       const auth = next();
       if (auth < 0.75) headers.authorization = `Bearer ${TOKEN}`;
@@ -92,7 +113,8 @@ describe('generated requests', () => {
       let raw: string | undefined;
       if (method !== 'GET' && method !== 'HEAD' && next() < 0.85) {
         const kind = next();
-        raw = kind < 0.5 ? JSON.stringify(submission()) : kind < 0.8 ? JSON.stringify(value(0)) : pick(['{', '{"type":', 'nul', '[1,', '{"type":"echo"}}', '\u0000', '{"a":1e999}']);
+        const one = (): unknown => (target === '/jobs/batch' ? { jobs: Array.from({ length: 1 + int(4) }, () => submission()) } : BULK.includes(target) ? bulkFilter() : submission());
+        raw = kind < 0.5 ? JSON.stringify(one()) : kind < 0.8 ? JSON.stringify(value(0)) : pick(['{', '{"type":', 'nul', '[1,', '{"type":"echo"}}', '\u0000', '{"a":1e999}']);
         if (next() < 0.9) headers['content-type'] = pick(['application/json', 'application/json', 'text/plain', 'application/json; charset=latin1', 'application/vnd.x+json', 'multipart/form-data']);
       }
       const context = `#${run} ${method} ${path} ${JSON.stringify(headers)} ${raw?.slice(0, 200) ?? ''}`;
@@ -107,6 +129,7 @@ describe('generated requests', () => {
         body = text && (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : undefined;
       }
       seen.set(status, (seen.get(status) ?? 0) + 1);
+      if (status === 200 && method === 'POST' && BULK.includes(target)) bulkDone += 1;
       expect(status, context).toBeLessThan(500);
       if (status >= 400 && method !== 'HEAD') {
         expect(CODES, context).toContain((body as { error?: { code?: string } })?.error?.code);
@@ -118,5 +141,6 @@ describe('generated requests', () => {
     }
     // The generator reaches every kind of answer, not only one.
     for (const status of [200, 201, 400, 401, 404, 415]) expect(seen.get(status) ?? 0, `answers ${status}`).toBeGreaterThan(0);
+    expect(bulkDone, 'bulk actions answered 200').toBeGreaterThan(0);
   }, 300_000);
 });

@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { startRedisServer, uniqueName, type RedisServer } from '@hotq/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { badErrorBody, badUtf8, FULL, latin1Printable, READ, REDIS_ARGS, SEED, seedJobs, StateProbe, submission } from './property-support.js';
+import { badErrorBody, badUtf8, batch, FULL, latin1Printable, READ, REDIS_ARGS, SEED, seedJobs, StateProbe, submission } from './property-support.js';
 import { rawRequest } from './raw-http.js';
 
 const RUNS = Number(process.env.HOTQ_PROPERTY_RAW_RUNS ?? 5_000);
@@ -50,6 +50,8 @@ const rawCase = (ids: () => readonly string[]): fc.Arbitrary<RawCase> => {
   );
   const target = fc.oneof(
     { weight: 6, arbitrary: fc.constant(bytes('/jobs')) },
+    { weight: 2, arbitrary: fc.constant(bytes('/jobs/batch')) },
+    { weight: 2, arbitrary: fc.constantFrom('/jobs/retry', '/jobs/cancel', '/jobs/delete', '/queue/pause', '/queue/resume', '/jobs?tag=a&createdAfter=2026-01-01').map(bytes) },
     { weight: 4, arbitrary: fc.tuple(fc.constantFrom('/jobs/', '/jobs/', '/jobs/'), id, fc.constantFrom('', '', '/result', '/events', '/retry')).map(([head, known, tail]) => Buffer.concat([bytes(head), known, bytes(tail)])) },
     { weight: 6, arbitrary: fc.array(segment, { minLength: 1, maxLength: 3 }).map((parts) => Buffer.concat(parts.flatMap((part) => [bytes('/'), part]))) },
     { weight: 1, arbitrary: fc.constantFrom('*', 'http://127.0.0.1/jobs', `/jobs?access_token=${FULL}`, '/jobs?limit=%FF', '/jobs?limit=\u00ff', '/jobs?status=\u00e9', '/jobs#frag', '', '/' + 'a'.repeat(20_000)).map(bytes) },
@@ -86,6 +88,7 @@ const rawCase = (ids: () => readonly string[]): fc.Arbitrary<RawCase> => {
     body: fc.option(
       fc.oneof(
         { weight: 6, arbitrary: submission.map((text) => Buffer.from(text, 'utf8')) },
+        { weight: 3, arbitrary: batch.map((text) => Buffer.from(text, 'utf8')) },
         { weight: 2, arbitrary: fc.tuple(badUtf8, highBytes).map(([a, b]) => Buffer.concat([bytes('{"type":"echo","params":{"s":"'), a, b, bytes('"}}')])) },
         { weight: 2, arbitrary: fc.tuple(fc.constantFrom('{"type":"', '{"type":"echo","params":{"', '{"'), badUtf8, fc.constantFrom('"}', '":1}}', '')).map(([a, b, c]) => Buffer.concat([bytes(a), b, bytes(c)])) },
         { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((array) => Buffer.from(array)) },

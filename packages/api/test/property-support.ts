@@ -40,7 +40,7 @@ export function badErrorBody(text: string): string | null {
  */
 export class StateProbe {
   private readonly writes: string[] = [];
-  private mark = { changes: 0, writes: 0 };
+  private mark = { changes: 0, writes: 0, loads: 0 };
   private marksNotCounted = 0;
 
   private constructor(
@@ -68,6 +68,7 @@ export class StateProbe {
     // notification already sent, so every counted change has been named by then (a write landing in
     // between is named now and counted next time).
     const changes = await this.changes();
+    const loads = await this.libraryLoads();
     await this.events.ping();
     const all = this.writes.slice(this.mark.writes);
     // An event stream marks its queue watched (`<base>:watched`, one SET with an expiry, renewed while
@@ -78,11 +79,13 @@ export class StateProbe {
     const isMark = (write: string): boolean => / \S+:watched$/.test(write);
     this.marksNotCounted += all.filter((write) => isMark(write) && /^(set|expired) /.test(write)).length;
     const named = all.filter((write) => !isMark(write));
-    const raw = changes - this.mark.changes;
+    // The first script call of a kind loads its function library (FUNCTION LOAD, one change, no key):
+    // code, not data.
+    const raw = changes - this.mark.changes - (loads - this.mark.loads);
     const fromMarks = Math.min(this.marksNotCounted, raw);
     this.marksNotCounted -= fromMarks;
     const count = raw - fromMarks;
-    this.mark = { changes, writes: this.writes.length };
+    this.mark = { changes, writes: this.writes.length, loads };
     if (count === 0 && named.length === 0) return [];
     return [`${count} change(s)`, ...named.slice(0, 12)];
   }
@@ -90,6 +93,13 @@ export class StateProbe {
   /** Every key name in the server. */
   async keys(): Promise<string[]> {
     return await this.redis.keys('*');
+  }
+
+  /** How many function libraries the server has loaded (each is one change). */
+  private async libraryLoads(): Promise<number> {
+    const match = /cmdstat_function\|load:calls=(\d+),.*failed_calls=(\d+)/.exec(await this.redis.info('commandstats'));
+    // A load that found the library already there failed and changed nothing.
+    return Number(match?.[1] ?? 0) - Number(match?.[2] ?? 0);
   }
 
   private async changes(): Promise<number> {
@@ -162,7 +172,7 @@ export function percent(text: string): string {
 }
 
 export const latin1Printable = fc.integer({ min: 0x20, max: 0xff }).filter((code) => code !== 0x7f).map((code) => String.fromCharCode(code));
-const KEY_WORDS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', 'type', 'params', 'delayMs', 'maxAttempts', 'timeoutMs', 'idempotencyKey', 'id', 'status', 'result', ''];
+const KEY_WORDS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', 'jobs', 'type', 'params', 'delayMs', 'maxAttempts', 'timeoutMs', 'idempotencyKey', 'id', 'status', 'result', ''];
 const jsonKey = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...KEY_WORDS) },
   { weight: 2, arbitrary: fc.string({ maxLength: 8 }) },
@@ -204,9 +214,30 @@ export const submission = fc
     maxAttempts: field('maxAttempts', fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 100 }).map(String) }, { weight: 1, arbitrary: numberText })),
     timeoutMs: field('timeoutMs', fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 86_400_000 }).map(String) }, { weight: 1, arbitrary: fc.constant('null') }, { weight: 1, arbitrary: numberText })),
     idempotencyKey: field('idempotencyKey', fc.oneof(fc.constantFrom('fuzz-key-1', 'fuzz-key-2', 'fuzz-key-3'), fc.stringMatching(/^[\x20-\x7e]{1,12}$/)).map((key) => JSON.stringify(key))),
+    tags: field('tags', fc.oneof(
+      { weight: 4, arbitrary: fc.array(fc.stringMatching(/^[A-Za-z0-9_.:@-]{1,12}$/), { maxLength: 3 }).map((tags) => JSON.stringify([...new Set(tags)])) },
+      { weight: 1, arbitrary: fc.constantFrom('["a","a"]', '["a,b"]', '[""]', '"tag"', '[7]', JSON.stringify(Array.from({ length: 9 }, (_, n) => `t${n}`)), JSON.stringify(['x'.repeat(65)])) },
+    )),
     extra: fc.oneof({ weight: 6, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(fc.tuple(jsonKey, json.node), { minLength: 1, maxLength: 2 }) }),
   })
-  .map((parts) => `{${[...parts.type, ...parts.params, ...parts.delayMs, ...parts.maxAttempts, ...parts.timeoutMs, ...parts.idempotencyKey, ...parts.extra].map(([key, value]) => `${JSON.stringify(key)}:${value}`).join(',')}}`);
+  .map((parts) => `{${[...parts.type, ...parts.params, ...parts.delayMs, ...parts.maxAttempts, ...parts.timeoutMs, ...parts.idempotencyKey, ...parts.tags, ...parts.extra].map(([key, value]) => `${JSON.stringify(key)}:${value}`).join(',')}}`);
+
+/**
+ * Bodies shaped like batches (POST /jobs/batch): `{"jobs":[...]}` with a few submissions (most of them
+ * valid, so whole batches succeed), or a broken frame (no array, empty, too many, an extra field).
+ */
+export const batch = fc.oneof(
+  { weight: 8, arbitrary: fc.array(submission, { minLength: 1, maxLength: 5 }).map((items) => `{"jobs":[${items.join(',')}]}`) },
+  { weight: 4, arbitrary: fc.array(fc.constantFrom('{"type":"echo"}', '{"type":"echo","idempotencyKey":"fuzz-key-1"}', '{"type":"sleep","params":{"ms":5},"delayMs":3600000}', '{"type":"echo","idempotencyKey":"fuzz-batch-key"}'), { minLength: 1, maxLength: 8 }).map((items) => `{"jobs":[${items.join(',')}]}`) },
+  {
+    weight: 2,
+    arbitrary: fc.oneof(
+      fc.constantFrom('{"jobs":[]}', '{"jobs":{}}', '{"jobs":null}', '{"jobs":"echo"}', '{}', '{"jobs":[null]}', '{"jobs":[[]]}', '{"jobs":[{"type":"echo"}],"extra":1}', '{"jobs":[{"type":"echo"}],"__proto__":{"x":1}}', `{"jobs":[${Array.from({ length: 1_001 }, () => '{"type":"echo"}').join(',')}]}`),
+      json.node.map((node) => `{"jobs":${node}}`),
+      fc.array(json.node, { minLength: 1, maxLength: 3 }).map((items) => `{"jobs":[${items.join(',')}]}`),
+    ),
+  },
+);
 
 const CLOSERS: Record<string, string> = { '[': ']', '{"a":': '}', '{"__proto__":': '}', '{"constructor":{"prototype":': '}}' };
 /** Nesting far past what a handler would use (the recursion of JSON.stringify ends near a few thousand levels). */
@@ -248,8 +279,32 @@ const GZIP_BOMB = gzipSync(`{"type":"echo","params":{"a":"${'x'.repeat(8 * 1024 
 const GZIP_OK = gzipSync('{"type":"echo","params":{"zipped":true}}');
 const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'APPLICATION/JSON', 'application/vnd.api+json', 'application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x', 'application/json; charset="', 'application/', '*/*'];
 
+/** Bodies of PUT /limits/...: mostly well-formed, else values out of range, wrong types, unknown fields. */
+export const limitBody = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record(
+      { rate: fc.record({ count: fc.integer({ min: 1, max: 100_000 }), perMs: fc.integer({ min: 1, max: 86_400_000 }) }), concurrency: fc.integer({ min: 1, max: 100_000 }) },
+      { requiredKeys: [] },
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record(
+      {
+        rate: fc.oneof(fc.record({ count: fc.oneof(fc.integer({ min: -2, max: 100_001 }), fc.constant('5')), perMs: fc.oneof(fc.integer({ min: -1, max: 86_400_001 }), fc.constant(null)) }, { requiredKeys: [] }), fc.constant(5)),
+        concurrency: fc.oneof(fc.integer({ min: -1, max: 100_001 }), fc.double(), fc.constant(null)),
+        burst: fc.nat(),
+      },
+      { requiredKeys: [] },
+    ),
+  },
+).map((limit) => JSON.stringify(limit));
+
 const bodyText = fc.oneof(
   { weight: 10, arbitrary: submission.map((text) => ({ text, label: 'submission' })) },
+  { weight: 3, arbitrary: limitBody.map((text) => ({ text, label: 'limit' })) },
+  { weight: 4, arbitrary: batch.map((text) => ({ text, label: 'batch' })) },
   { weight: 4, arbitrary: json.node.map((text) => ({ text, label: 'json' })) },
   { weight: 1, arbitrary: deep.map((text) => ({ text, label: 'deep' })) },
   { weight: 1, arbitrary: fc.constantFrom(...MALFORMED).map((text) => ({ text, label: 'malformed' })) },
@@ -280,3 +335,33 @@ export const body: fc.Arbitrary<BodySpec> = fc.oneof(
     ),
   },
 );
+
+const BULK_VALUES: Record<string, unknown[]> = {
+  status: ['failed', 'cancelled', 'succeeded', 'queued', 'done', 7, null],
+  type: ['echo', 'sleep', 'Bad Type', ''],
+  tag: ['a', 'customer:1', 'a,b', ''],
+  createdBefore: ['2026-01-31T12:00:00Z', '2000-01-01', '2026-02-30', 'soon', 12],
+  finishedBefore: ['2099-01-01T00:00:00Z', '1969-12-31T00:00:00Z', '2026-13-01', ''],
+  all: [true, false, 'yes', null],
+  dryRun: [true, true, true, true, false],
+  limit: [5],
+};
+
+/**
+ * A bulk filter, made from a generated submission's bytes (so that fast-check shrinks it with the
+ * rest of the case): each byte picks a field and a value. Mostly dry runs and narrow filters, so
+ * that the run's jobs mostly stay.
+ */
+export function bulkFilterText(seed: Buffer): string {
+  const names = Object.keys(BULK_VALUES).concat('__proto__');
+  const entries: string[] = [];
+  // One to three fields (the usual filter is one or two).
+  const count = 1 + (seed.length % 3);
+  for (let index = 0; index + 1 < Math.min(seed.length, count * 2); index += 2) {
+    const name = names[(seed[index] as number) % names.length] as string;
+    // `__proto__` as a JSON key: the body parser must keep it a plain (unknown) field.
+    const values = Object.hasOwn(BULK_VALUES, name) ? (BULK_VALUES[name] as unknown[]) : [{ all: true }];
+    entries.push(`${JSON.stringify(name)}:${JSON.stringify(values[(seed[index + 1] as number) % values.length])}`);
+  }
+  return `{${entries.join(',')}}`;
+}

@@ -20,10 +20,10 @@ describe('POST /jobs', () => {
     expect(JobSchema.parse(answer.body)).toBeTruthy();
     expect(answer.body).toMatchObject({
       type: 'echo', params: { text: 'hi' }, status: 'queued', attempts: 0, maxAttempts: 3, timeoutMs: null,
-      startedAt: null, finishedAt: null, progress: null, error: null, worker: null,
+      priority: 0, startedAt: null, finishedAt: null, progress: null, error: null, worker: null,
     });
     expect(Object.keys(answer.body).sort()).toEqual(
-      ['attempts', 'createdAt', 'error', 'finishedAt', 'id', 'maxAttempts', 'params', 'progress', 'startedAt', 'status', 'timeoutMs', 'type', 'worker'],
+      ['attempts', 'createdAt', 'error', 'finishedAt', 'id', 'maxAttempts', 'params', 'priority', 'progress', 'startedAt', 'status', 'tags', 'timeoutMs', 'type', 'worker'],
     );
     const again = await call(api.base, 'GET', answer.headers.get('location') as string);
     expect(again.body).toEqual(answer.body);
@@ -88,7 +88,7 @@ describe('POST /jobs rejects bad input with a 4xx naming the field, and writes n
     ['idempotencyKey empty', { type: 'echo', idempotencyKey: '' }, 'idempotencyKey'],
     ['idempotencyKey too long', { type: 'echo', idempotencyKey: 'k'.repeat(201) }, 'idempotencyKey'],
     ['idempotencyKey not ASCII', { type: 'echo', idempotencyKey: 'clé' }, 'idempotencyKey'],
-    ['unknown field', { type: 'echo', priority: 1 }, 'priority'],
+    ['unknown field', { type: 'echo', urgency: 1 }, 'urgency'],
     ['__proto__ field', JSON.parse('{"type":"echo","__proto__":{"polluted":1}}'), '__proto__'],
     ['an array body', [{ type: 'echo' }], 'body'],
     ['a string body', 'echo', 'body'],

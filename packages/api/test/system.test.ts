@@ -24,17 +24,23 @@ describe('GET /stats', () => {
         counts: { queued: 0, delayed: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
         queue: { ready: 0, delayed: 0, leased: 0, dead: 0 },
         workers: 0,
-        throughput: { windowSeconds: 0, submittedPerMinute: null, completedPerMinute: null, deadPerMinute: null, totals: expect.any(Object) },
+        limits: [],
+        throughput: { windowSeconds: 60, submittedPerMinute: 0, completedPerMinute: 0, deadPerMinute: 0, totals: expect.any(Object), history: expect.any(Array) },
+        paused: false,
       });
       for (let i = 0; i < 3; i += 1) await call(local.base, 'POST', '/jobs', { body: { type: 'echo' } });
       await call(local.base, 'POST', '/jobs', { body: { type: 'echo', delayMs: 60_000 } });
       await consumer.runOne('ok');
       await consumer.take();
-      await new Promise((resolve) => setTimeout(resolve, 1_100));
       const busy = await call(local.base, 'GET', '/stats');
       expect(busy.body.counts).toEqual({ queued: 1, delayed: 1, running: 1, succeeded: 1, failed: 0, cancelled: 0 });
       expect(busy.body.queue).toEqual({ ready: 1, delayed: 1, leased: 1, dead: 0 });
-      expect(busy.body.throughput.windowSeconds).toBeGreaterThan(1);
+      // Rates come from the queue's own per-minute counts: a fresh API process knows them at once.
+      const history = busy.body.throughput.history as Array<{ at: string; submitted: number; completed: number; failed: number }>;
+      expect(history).toHaveLength(60);
+      expect(Date.parse(history[1]!.at) - Date.parse(history[0]!.at)).toBe(60_000);
+      expect(history.slice(-2).reduce((sum, minute) => sum + minute.submitted, 0)).toBe(4);
+      expect(history.slice(-2).reduce((sum, minute) => sum + minute.completed, 0)).toBe(1);
       expect(busy.body.throughput.totals).toMatchObject({ put: 4, acked: 1 });
       expect(busy.body.throughput.submittedPerMinute).toBeGreaterThan(0);
       expect(busy.body.throughput.completedPerMinute).toBeGreaterThan(0);
@@ -105,13 +111,17 @@ describe('GET /openapi.json', () => {
       .flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`))
       .sort();
     expect(listed).toEqual([
-      'DELETE /jobs/{id}', 'GET /', 'GET /healthz', 'GET /jobs', 'GET /jobs/{id}', 'GET /jobs/{id}/events',
-      'GET /jobs/{id}/result', 'GET /metrics', 'GET /openapi.json', 'GET /readyz', 'GET /stats', 'GET /workers',
-      'POST /jobs', 'POST /jobs/{id}/retry',
+      'DELETE /jobs/{id}', 'DELETE /limits/queue', 'DELETE /limits/tag/{tag}', 'DELETE /limits/type/{type}',
+      'DELETE /schedules/{id}', 'GET /', 'GET /healthz', 'GET /jobs', 'GET /jobs/{id}', 'GET /jobs/{id}/events',
+      'GET /jobs/{id}/result', 'GET /limits', 'GET /metrics', 'GET /openapi.json', 'GET /readyz', 'GET /schedules',
+      'GET /schedules/{id}', 'GET /stats', 'GET /ui/{file}', 'GET /workers', 'POST /jobs', 'POST /jobs/batch',
+      'POST /jobs/cancel', 'POST /jobs/delete', 'POST /jobs/retry', 'POST /jobs/{id}/retry', 'POST /queue/pause',
+      'POST /queue/resume', 'POST /schedules/{id}/pause', 'POST /schedules/{id}/resume', 'POST /schedules/{id}/run',
+      'PUT /limits/queue', 'PUT /limits/tag/{tag}', 'PUT /limits/type/{type}', 'PUT /schedules/{id}',
     ]);
     expect(listed).toHaveLength(OPERATIONS.length);
     const submit = doc.paths['/jobs'].post;
-    expect(Object.keys(submit.responses).sort()).toEqual(['200', '201', '400', '401', '403', '413', '415', '500', '503']);
+    expect(Object.keys(submit.responses).sort()).toEqual(['200', '201', '400', '401', '403', '413', '415', '429', '500', '503']);
     // Every route documents the answer to a fault of the server itself.
     for (const item of Object.values(doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)) {
       for (const operation of Object.values(item)) expect(operation.responses['500']).toBeDefined();
@@ -122,23 +132,27 @@ describe('GET /openapi.json', () => {
     expect(body.required).toEqual(['type']);
     expect(body.properties.maxAttempts).toMatchObject({ minimum: 1, maximum: 100 });
     const list = doc.paths['/jobs'].get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`).sort();
-    expect(list).toEqual(['query:cursor', 'query:limit', 'query:status', 'query:type']);
+    expect(list).toEqual(['query:createdAfter', 'query:createdBefore', 'query:cursor', 'query:limit', 'query:status', 'query:tag', 'query:type']);
     const limit = doc.paths['/jobs'].get.parameters.find((p: { name: string }) => p.name === 'limit');
     expect(limit.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000, default: 50 });
     expect(doc.paths['/jobs/{id}/events'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['access_token', 'id']);
     expect(doc.paths['/jobs/{id}'].delete.responses).toHaveProperty('202');
     expect(doc.paths['/healthz'].get.security).toEqual([]);
+    expect(Object.keys(doc.paths['/jobs/batch'].post.responses).sort()).toEqual(['201', '400', '401', '403', '409', '413', '415', '429', '500', '503']);
+    expect(doc.components.schemas.SubmitJobBatch.properties.jobs).toMatchObject({ type: 'array', minItems: 1, maxItems: 1000 });
+    expect(doc.info.license).toEqual({ name: 'MIT', identifier: 'MIT' });
+    expect(doc.servers[0].url).toBe('http://{host}:{port}');
     expect(doc.components.schemas.Job.required).toContain('status');
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 });
 
 describe('the rest', () => {
-  it('GET / is a small HTML page linking to the document', async () => {
+  it('GET / is the dashboard page, which loads its script from this origin only', async () => {
     const answer = await call(api.base, 'GET', '/');
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(answer.text).toContain('href="/openapi.json"');
+    expect(answer.text).toContain('<script type="module" src="/ui/app.js"></script>');
   });
 
   it('answers unknown routes and methods with a JSON 404', async () => {

@@ -12,8 +12,9 @@ export class StoreKeys {
     return `${this.base}:job:${id}`;
   }
 
-  params(id: string): string {
-    return `${this.base}:params:${id}`;
+  /** The queue's payload of a job when longer than 64 bytes (else field P of the job's hash). */
+  payload(id: string): string {
+    return `${this.base}:payload:${id}`;
   }
 
   result(id: string): string {

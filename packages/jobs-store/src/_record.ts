@@ -33,22 +33,37 @@ function toProgress(text: string | undefined): Job['progress'] {
   return null;
 }
 
-/** The job of a record (`fields` non-empty) and its params text. */
-export function toJob(id: string, fields: RecordFields, paramsText: string | null): Job {
-  const params = parseJson(paramsText);
+/**
+ * The params of a job, from the queue's payload (JSON `{ type, params, timeoutMs }`): the hash's
+ * field P, or the payload key's text when the payload was too long to sit in the hash.
+ */
+export function paramsOf(fields: RecordFields, storedPayload: string | null): Record<string, unknown> {
+  const payload = parseJson(fields.P ?? storedPayload);
+  const params = isPlainObject(payload) ? payload.params : undefined;
+  return isPlainObject(params) ? params : {};
+}
+
+/**
+ * The job of a hash (`fields` non-empty): the record's fields (lower case) and the queue's (upper
+ * case: attempts, max attempts, priority, the last lease's consumer), with the payload stored beside it.
+ */
+export function toJob(id: string, fields: RecordFields, storedPayload: string | null): Job {
   return {
     id,
     type: fields.t ?? '',
-    params: isPlainObject(params) ? params : {},
+    params: paramsOf(fields, storedPayload),
     status: fields.s as JobStatus,
-    attempts: Number(fields.a ?? 0),
-    maxAttempts: Number(fields.m ?? 0),
+    priority: Number(fields.Y ?? 0),
+    tags: fields.g ? fields.g.split(',') : [],
+    attempts: Number(fields.A ?? 0),
+    maxAttempts: Number(fields.M ?? 0),
     timeoutMs: fields.o === undefined ? null : Number(fields.o),
     createdAt: iso(fields.c) ?? new Date(0).toISOString(),
     startedAt: iso(fields.r),
     finishedAt: iso(fields.f),
     progress: toProgress(fields.p),
     error: toError(fields.e),
-    worker: fields.w === undefined || fields.w === '' ? null : fields.w,
+    worker: fields.C === undefined || fields.C === '' ? null : fields.C,
+    ...(fields.h === undefined ? {} : { schedule: { id: fields.h, dueAt: iso(fields.d) ?? new Date(0).toISOString() } }),
   };
 }

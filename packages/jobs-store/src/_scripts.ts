@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
+import { LuaLibrary } from '@hotq/queue-core';
 
 /** The jobs-store scripts of commands/ (besides the hooks chunk). */
-export type ScriptName = 'progress' | 'list' | 'counts' | 'purge';
+const SCRIPT_NAMES = ['progress', 'list', 'counts', 'purge', 'delete', 'bulk'] as const;
+export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 const commandsDir = new URL('./commands/', import.meta.url);
 const sources = new Map<string, string>();
@@ -41,39 +42,24 @@ function header(base: string, retentionMs: number): string {
   return `local BASE = ${luaString(base)}\nlocal RETENTION_MS = ${retentionMs}\n`;
 }
 
-interface Script {
-  readonly source: string;
-  readonly sha: string;
-}
-
 /**
- * The scripts of one store. Calls go by SHA; when the server has lost its script cache (a restart,
- * SCRIPT FLUSH) the call is repeated with the full source, which loads it again. No MULTI is involved.
+ * The store's own commands (besides the hooks), loaded once per server as one function library
+ * (queue-core's LuaLibrary: FUNCTION LOAD and FCALL, or EVALSHA of the same source where Functions
+ * are missing). Each command resets the per-call state of _lib.lua before it runs.
  */
 export class ScriptSet {
-  private readonly scripts = new Map<ScriptName, Script>();
+  private readonly library: LuaLibrary;
 
-  constructor(private readonly base: string, private readonly retentionMs: number) {}
-
-  private script(name: ScriptName): Script {
-    let script = this.scripts.get(name);
-    if (script === undefined) {
-      const text = `${header(this.base, this.retentionMs)}${source('_lib.lua')}\n${source(`${name}.lua`)}`;
-      script = { source: text, sha: createHash('sha1').update(text).digest('hex') };
-      this.scripts.set(name, script);
+  constructor(base: string, retentionMs: number) {
+    const parts = [header(base, retentionMs), source('_lib.lua')];
+    for (const name of SCRIPT_NAMES) {
+      parts.push(`local function ${name}_command(KEYS, ARGV)\n${source(`${name}.lua`)}\nend`);
+      parts.push(`register('${name}', function(keys, args)\n  reset_call_state()\n  return ${name}_command(keys, args)\nend)`);
     }
-    return script;
+    this.library = new LuaLibrary(`${parts.join('\n')}\n`, SCRIPT_NAMES);
   }
 
   async run(redis: Redis | Cluster, name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    const script = this.script(name);
-    try {
-      return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
-        return await redis.eval(script.source, keys.length, ...keys, ...args);
-      }
-      throw error;
-    }
+    return await this.library.call(redis, name, keys, args);
   }
 }

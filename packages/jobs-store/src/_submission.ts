@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
+import { decodeTime } from 'ulid';
 import { JobInputError } from './errors.js';
 import { newJobId } from './job-id.js';
 import type { SubmitInput } from './job-types.js';
 import type { PreparedSubmission } from './jobs-store-types.js';
 import { toJsonText } from './_json.js';
-import { checkInteger, checkKnownFields, checkType, describe, isPlainObject } from './_validate.js';
+import { checkInteger, checkKnownFields, checkTags, checkType, describe, isPlainObject } from './_validate.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const FIELDS = ['type', 'params', 'delayMs', 'maxAttempts', 'timeoutMs', 'idempotencyKey'] as const;
+const FIELDS = ['type', 'params', 'delayMs', 'maxAttempts', 'timeoutMs', 'idempotencyKey', 'priority', 'tags'] as const;
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,200}$/;
 
 /** The hash an idempotency key is stored under: short, and free of anything that could address another key. */
@@ -15,36 +16,50 @@ export function idempotencyHash(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('base64url').slice(0, 22);
 }
 
+/**
+ * The limit scopes a job counts against besides the queue's (TaskQueue `scopes`): its type and each
+ * of its tags, so that `TaskQueue.setLimit('type:<type>', ...)` limits the jobs of one type and
+ * `setLimit('tag:<tag>', ...)` those of one tag (a customer, a tenant).
+ */
+export function jobScopes(type: string, tags: readonly string[] = []): string[] {
+  return [`type:${type}`, ...tags.map((tag) => `tag:${tag}`)];
+}
+
 /** Validates a submission (nothing is written) and builds the queue put whose `put` hook creates the record. */
 export function prepareSubmission(input: unknown, maxParamsBytes: number): PreparedSubmission {
   if (!isPlainObject(input)) throw new JobInputError('body', `must be a JSON object (received ${describe(input)})`);
   checkKnownFields(input, FIELDS);
-  const { type, params = {}, delayMs = 0, maxAttempts = 3, timeoutMs, idempotencyKey } = input as Partial<SubmitInput>;
+  const { type, params = {}, delayMs = 0, maxAttempts = 3, timeoutMs, idempotencyKey, priority = 0, tags = [] } = input as Partial<SubmitInput>;
   checkType('type', type);
   if (!isPlainObject(params)) throw new JobInputError('params', `must be a JSON object (received ${describe(params)})`);
   const paramsText = toJsonText('params', params, maxParamsBytes, 'maxParamsBytes');
   checkInteger('delayMs', delayMs, 0, 365 * DAY_MS, ' (365 days)');
   checkInteger('maxAttempts', maxAttempts, 1, 100);
+  checkInteger('priority', priority, -100, 100);
   if (timeoutMs !== undefined && timeoutMs !== null) checkInteger('timeoutMs', timeoutMs, 1, DAY_MS, ' (24 hours)');
   if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY.test(idempotencyKey))) {
     throw new JobInputError('idempotencyKey', `must be 1 to 200 printable ASCII characters (received ${describe(idempotencyKey)})`);
   }
+  checkTags('tags', tags);
 
   // The creation time is the producer's clock, the one the id encodes, so the job can be answered
   // without reading it back.
-  const createdMs = Date.now();
-  const id = newJobId(createdMs);
-  const vars: Record<string, string> = { type: type as string, params: paramsText, maxAttempts: String(maxAttempts), created: String(createdMs) };
+  // The id's time, which the creation filters of list() read, is the creation time exactly.
+  const id = newJobId(Date.now());
+  const createdMs = decodeTime(id);
+  const vars: Record<string, string> = { type: type as string, created: String(createdMs) };
   if (typeof timeoutMs === 'number') vars.timeoutMs = String(timeoutMs);
   if (idempotencyKey !== undefined) vars.idem = idempotencyHash(idempotencyKey);
+  // Tags hold no ',' (checkTags), so the hooks split them again there.
+  if (tags.length > 0) vars.tags = tags.join(',');
   // The worker and the job get the params as they will be stored (JSON round trip), not the caller's object.
   const storedParams = JSON.parse(paramsText) as Record<string, unknown>;
   return {
     id,
     payload: { type: type as string, params: storedParams, timeoutMs: timeoutMs ?? null },
-    put: { id, delayMs, maxAttempts, vars },
+    put: { id, delayMs, maxAttempts, vars, priority, scopes: jobScopes(type as string, tags) },
     job: {
-      id, type: type as string, params: JSON.parse(paramsText) as Record<string, unknown>, status: delayMs > 0 ? 'delayed' : 'queued',
+      id, type: type as string, params: JSON.parse(paramsText) as Record<string, unknown>, status: delayMs > 0 ? 'delayed' : 'queued', priority, tags: [...tags],
       attempts: 0, maxAttempts, timeoutMs: timeoutMs ?? null, createdAt: new Date(createdMs).toISOString(),
       startedAt: null, finishedAt: null, progress: null, error: null, worker: null,
     },

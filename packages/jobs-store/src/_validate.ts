@@ -65,3 +65,51 @@ export function checkName(field: string, value: unknown): string {
   }
   return value;
 }
+
+const TAG = /^[A-Za-z0-9_.:@-]{1,64}$/;
+export const MAX_TAGS = 8;
+
+export function checkTag(field: string, value: unknown): string {
+  if (typeof value !== 'string' || !TAG.test(value)) {
+    throw new JobInputError(field, `must be 1 to 64 letters, digits, "_", ".", ":", "@" or "-" (received ${describe(value)})`);
+  }
+  return value;
+}
+
+/** Up to 8 distinct tags. */
+export function checkTags(field: string, value: unknown): string[] {
+  if (!Array.isArray(value) || value.length > MAX_TAGS) {
+    throw new JobInputError(field, `must be an array of at most ${MAX_TAGS} tags (received ${describe(value)})`);
+  }
+  const seen = new Set<string>();
+  value.forEach((tag, index) => {
+    checkTag(`${field}[${index}]`, tag);
+    if (seen.has(tag)) throw new JobInputError(`${field}[${index}]`, `repeats the tag ${JSON.stringify(tag)}`);
+    seen.add(tag);
+  });
+  return value as string[];
+}
+
+/** An ISO-8601 date or date-time with an explicit zone when it has a time (or a bare date, UTC). */
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2})))?$/;
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Ms since the epoch of an ISO-8601 string whose every part is in range (Date.parse takes 2026-02-30 as March 2), or NaN. */
+function parseIsoTime(text: string): number {
+  const parts = ISO_TIME.exec(text);
+  if (!parts) return Number.NaN;
+  const [year, month, day, hour = 0, minute = 0, second = 0, offsetHours = 0, offsetMinutes = 0] = parts.slice(1).map((part) => Number(part ?? 0));
+  const daysInMonth = new Date(Date.UTC(year as number, month as number, 0)).getUTCDate();
+  const valid = (month as number) >= 1 && (month as number) <= 12 && (day as number) >= 1 && (day as number) <= daysInMonth
+    && (hour as number) <= 23 && (minute as number) <= 59 && (second as number) <= 59 && (offsetHours as number) <= 23 && (offsetMinutes as number) <= 59;
+  return valid ? Date.parse(text) : Number.NaN;
+}
+
+/** A time filter: a Date or an ISO-8601 string, from 1970 to 9999; answers ms since the epoch. */
+export function checkTime(field: string, value: unknown): number {
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'string' ? parseIsoTime(value) : Number.NaN;
+  if (Number.isNaN(ms) || ms < 0 || ms > LATEST) {
+    throw new JobInputError(field, `must be an ISO-8601 date or date-time from 1970 to 9999, e.g. 2026-01-31T12:00:00Z (received ${describe(value)})`);
+  }
+  return ms;
+}

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { duplicateClient } from '@hotq/queue-core';
 import { JobNotFoundError } from './errors.js';
 import type { Job, JobEvent } from './job-types.js';
 import { isPlainObject } from './_validate.js';
@@ -151,10 +152,7 @@ export class EventHub {
     if (!this.connection) {
       // The subscription is sent as soon as the connection is made: let it wait for the connection
       // even when the store's own client fails fast while disconnected (enableOfflineQueue: false).
-      // The two classes' duplicate() take different parameters, so a union cannot call it directly.
-      const client = this.redis.isCluster
-        ? (this.redis as Cluster).duplicate(undefined, { enableOfflineQueue: true })
-        : (this.redis as Redis).duplicate({ enableOfflineQueue: true });
+      const client = duplicateClient(this.redis, { enableOfflineQueue: true });
       let connectedBefore = false;
       client.on('error', () => {
         // ioredis reconnects by itself; a watcher sees the state again after the reconnect (below).

@@ -43,6 +43,16 @@ export interface Job {
   params: Record<string, unknown>;
   /** Where it stands. */
   status: JobStatus;
+  /**
+   * -100 to 100, higher runs first; 0 by default. Always set on a job this store reads or prepares;
+   * optional in the type so that a Job built field by field elsewhere still compiles.
+   */
+  priority?: number;
+  /**
+   * The tags it was submitted with (none: an empty array). Always set on a job this store reads or
+   * prepares; optional in the type so that a Job built field by field elsewhere still compiles.
+   */
+  tags?: string[];
   /** How many times a worker started it (reset by a manual retry). */
   attempts: number;
   /** Starts allowed before it fails for good. */
@@ -61,6 +71,8 @@ export interface Job {
   error: JobError | null;
   /** The consumer that runs (or last ran) it. */
   worker: string | null;
+  /** Present on an occurrence of a schedule: the schedule's id and the time the occurrence was due. */
+  schedule?: { id: string; dueAt: string };
 }
 
 /**
@@ -93,6 +105,16 @@ export interface SubmitInput {
   timeoutMs?: number | null;
   /** 1 to 200 printable ASCII characters; the same key again answers with the first job. */
   idempotencyKey?: string;
+  /**
+   * An integer from -100 to 100, higher runs first; default 0. FIFO within one priority; a waiting
+   * job's priority rises with its wait (the queue's ageing), so low priorities still run.
+   */
+  priority?: number;
+  /**
+   * Up to 8 distinct tags, each 1 to 64 of `[A-Za-z0-9_.:@-]` (a customer, an order, a batch):
+   * {@link JobsStore.list} finds the jobs of a tag. Only tagged jobs pay for the tag index.
+   */
+  tags?: string[];
 }
 
 /**

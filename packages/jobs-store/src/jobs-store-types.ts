@@ -43,7 +43,7 @@ export interface PreparedSubmission {
   /** The queue message. */
   payload: JobMessage;
   /** The options of `TaskQueue.put`; its `put` hook creates the record in the same script. */
-  put: { id: string; delayMs: number; maxAttempts: number; vars: Record<string, string> };
+  put: { id: string; delayMs: number; maxAttempts: number; vars: Record<string, string>; priority: number; scopes: string[] };
   /**
    * The job as {@link JobsStore.get} reads it once the put is applied (outcome `queued` or
    * `delayed`), so a producer can answer without reading it back. `createdAt` is this process's
@@ -61,7 +61,7 @@ export interface PreparedRetry {
   /** The queue message, rebuilt from the record. */
   payload: JobMessage;
   /** The options of `TaskQueue.put`. */
-  put: { id: string; maxAttempts: number; vars: Record<string, string>; hook: 'retryJob' };
+  put: { id: string; maxAttempts: number; vars: Record<string, string>; hook: 'retryJob'; priority: number; scopes: string[] };
 }
 
 /**
@@ -73,6 +73,15 @@ export interface ListQuery {
   status?: JobStatus;
   /** Only jobs of this type. */
   type?: string;
+  /** Only jobs with this tag. */
+  tag?: string;
+  /**
+   * Only jobs created at or after this time: a Date, or an ISO-8601 date or date-time string
+   * (1970 to 9999). With `createdBefore`, consecutive windows neither overlap nor leave gaps.
+   */
+  createdAfter?: Date | string;
+  /** Only jobs created before this time (a Date, or an ISO-8601 string, 1970 to 9999). */
+  createdBefore?: Date | string;
   /** Page size, 1 to 1000. Default 50. */
   limit?: number;
   /** `nextCursor` of the previous page. */

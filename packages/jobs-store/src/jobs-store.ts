@@ -1,14 +1,20 @@
+import { QueueFullError, type QueueHooks, type Schedule, type ScheduleSpec, type TaskQueue } from '@hotq/queue-core';
 import type { Cluster, Redis } from 'ioredis';
 import { JobInputError, JobStateError } from './errors.js';
-import { JOB_STATUSES, type BytesResult, type Job, type JobError, type JobEvent, type JobResult, type JobStatus, type SubmitInput } from './job-types.js';
+import type { BulkFilter, BulkOptions, BulkResult } from './bulk-types.js';
+import { BULK_BATCH, BULK_PAUSE_MS, bulkArgs, BulkTally, toBulkStep } from './_bulk.js';
+import { JOB_STATUSES, type BytesResult, type Job, type JobError, type JobEvent, type JobMessage, type JobResult, type JobStatus, type SubmitInput } from './job-types.js';
 import type { HookVars, JobPage, JobsStoreOptions, ListQuery, PreparedRetry, PreparedSubmission } from './jobs-store-types.js';
-import { parseJson, toJsonText } from './_json.js';
+import { toJsonText } from './_json.js';
 import { keyBase, StoreKeys } from './_keys.js';
-import { fieldsFromFlat, toJob } from './_record.js';
+import { fieldsFromFlat, paramsOf, toJob, type RecordFields } from './_record.js';
 import { decodeResult, encodeResult } from './_result.js';
 import { hooksChunk, ScriptSet } from './_scripts.js';
-import { prepareSubmission } from './_submission.js';
-import { checkInteger, checkJobId, checkKnownFields, checkName, checkStatus, checkType, describe, isPlainObject } from './_validate.js';
+import { prepareSchedule, toJobSchedule } from './_schedule.js';
+import type { JobSchedule, ScheduleInput } from './schedule-types.js';
+import { jobScopes, prepareSubmission } from './_submission.js';
+import { checkInteger, checkJobId, checkKnownFields, checkName, checkStatus, checkTag, checkType, describe, isPlainObject } from './_validate.js';
+import { idRange } from './_id-range.js';
 import { EventHub } from './_watcher.js';
 import { readPresence, removePresence, writePresence } from './_presence.js';
 import type { WorkerInfo } from './worker-info.js';
@@ -21,7 +27,17 @@ const MAX_ERROR_MESSAGE = 2_000;
 const LIST_SCAN_BUDGET = 2_000;
 /** Finished jobs one script call purges at most. */
 const PURGE_BATCH = 1_000;
-const LIST_FIELDS = ['status', 'type', 'limit', 'cursor'] as const;
+const LIST_FIELDS = ['status', 'type', 'tag', 'createdAfter', 'createdBefore', 'limit', 'cursor'] as const;
+
+/** The queue put of a manual retry, rebuilt from the job's record (its hash) and its stored payload. */
+function retryOf(id: string, record: RecordFields, storedPayload: string | null): PreparedRetry {
+  const { t: type = '', M: maxAttempts, o: timeoutMs, Y: priority, g: tags } = record;
+  return {
+    payload: { type, params: paramsOf(record, storedPayload), timeoutMs: timeoutMs ? Number(timeoutMs) : null },
+    // The retried job keeps its priority and the limits of its type and tags.
+    put: { id, maxAttempts: Number(maxAttempts ?? 3), vars: {}, hook: 'retryJob', priority: Number(priority ?? 0), scopes: jobScopes(type, tags ? tags.split(',') : []) },
+  };
+}
 
 /** Runs a MULTI of reads and returns their values, throwing the first error. */
 async function reads(multi: ReturnType<Redis['multi']>): Promise<unknown[]> {
@@ -71,12 +87,14 @@ export class JobsStore {
   }
 
   /**
-   * The Lua chunk to give a TaskQueue as `hooks` (same prefix and queue name as this store). Its hooks
-   * are `put`, `retryJob`, `reserve`, `promote`, `expire`, `release`, `retry`, `ack`, `dead`, `cancel`
-   * and `cancelJob` (also as `remove`); see src/commands/hooks.lua for what each does and refuses.
+   * The hooks to give a TaskQueue as `hooks`: the Lua chunk and this store's key base, which the queue
+   * checks against its own (same prefix and queue name, or the queue refuses them). The chunk follows
+   * queue-core's hook contract (`HOOK_NAMES`): `before`, `check_put`, `put`, `retryJob`, `reserve`,
+   * `promote`, `expire`, `release`, `retry`, `ack`, `dead`, `cancel`, `cancelJob` (also as `remove`)
+   * and `after`; see src/commands/hooks.lua for what each does and refuses.
    */
-  queueHooks(): string {
-    return hooksChunk(this.keyBase, this.retentionMs);
+  queueHooks(): QueueHooks {
+    return { source: hooksChunk(this.keyBase, this.retentionMs), keyBase: this.keyBase };
   }
 
   /**
@@ -91,6 +109,23 @@ export class JobsStore {
   }
 
   /**
+   * Validates a schedule of jobs and builds what `queue.setSchedule(id, spec)` takes: its job is
+   * checked as a submission (fields `job.type`, `job.params`, ...), `startAt` and `endAt` are read
+   * as ISO-8601 times; the queue checks the rest (`cron`, `tz`, `everyMs`, `limit`, `misfire`,
+   * `overlap`) before it writes anything. Each occurrence is a job of this store, with
+   * `schedule: { id, dueAt }`. Writes nothing.
+   * @throws {@link JobInputError} naming the field and the rule.
+   */
+  prepareSchedule(input: ScheduleInput): ScheduleSpec<JobMessage> {
+    return prepareSchedule(input, this.maxParamsBytes);
+  }
+
+  /** A schedule read from the queue (`queue.getSchedule`, `listSchedules`, ...) as the API shows it. */
+  toJobSchedule(schedule: Schedule<JobMessage>): JobSchedule {
+    return toJobSchedule(schedule);
+  }
+
+  /**
    * Builds the queue put of a manual retry: `queue.put(r.payload, r.put)`, whose `retryJob` hook
    * re-queues the job with its attempts reset if it is still failed or cancelled (and otherwise
    * refuses with its status). Null when the job does not exist.
@@ -99,17 +134,74 @@ export class JobsStore {
    */
   async prepareRetry(id: string): Promise<PreparedRetry | null> {
     checkJobId('id', id);
-    const [fields, paramsText] = await reads(this.redis.multi().hmget(this.keys.job(id), 's', 't', 'm', 'o').get(this.keys.params(id)));
-    const [status, type, maxAttempts, timeoutMs] = fields as (string | null)[];
-    if (!status || !type) return null;
-    if (status !== 'failed' && status !== 'cancelled') {
-      throw new JobStateError(id, status as JobStatus, `job ${id} is ${status}; only a failed or cancelled job can be retried`);
+    const [fields, storedPayload] = await reads(this.redis.multi().hgetall(this.keys.job(id)).get(this.keys.payload(id)));
+    const record = (fields ?? {}) as RecordFields;
+    if (!record.s || !record.t) return null;
+    if (record.s !== 'failed' && record.s !== 'cancelled') {
+      throw new JobStateError(id, record.s as JobStatus, `job ${id} is ${record.s}; only a failed or cancelled job can be retried`);
     }
-    const params = parseJson(paramsText as string | null);
-    return {
-      payload: { type, params: isPlainObject(params) ? params : {}, timeoutMs: timeoutMs ? Number(timeoutMs) : null },
-      put: { id, maxAttempts: Number(maxAttempts ?? 3), vars: {}, hook: 'retryJob' },
-    };
+    return retryOf(id, record, storedPayload as string | null);
+  }
+
+  /**
+   * Deletes, in bounded steps, the finished jobs that fit `filter` (see {@link JobsStore.delete}: a
+   * job that is queued, delayed or running is skipped as `not_finished`, never deleted). Each step is
+   * one script call that examines 100 index entries, oldest first, so Redis stays
+   * responsive however many jobs there are; resending the same action deletes nothing more than what
+   * is left. One round trip per step.
+   * @throws {@link JobInputError} for a bad filter, or an empty one without `all: true`.
+   */
+  async deleteJobs(filter: BulkFilter, options: BulkOptions = {}): Promise<BulkResult> {
+    return await this.bulk('delete', filter, options, async () => {});
+  }
+
+  /**
+   * Queues again, in bounded steps, the failed and cancelled jobs that fit `filter`, with their
+   * attempts reset, as {@link JobsStore.prepareRetry} and a put would one by one. `queue` is the
+   * TaskQueue that runs this store's hooks. Jobs in other statuses are skipped; a job whose status
+   * moves meanwhile is refused by the queue's own check (`changed_meanwhile`); once the queue is full
+   * (its `maxQueued`), the rest is skipped as `queue_full`. Safe to resend: a job queued again no
+   * longer counts as failed or cancelled. Three round trips per step of 100 jobs.
+   * @throws {@link JobInputError} for a bad filter, an empty one without `all: true`, or a queue of
+   * another key base.
+   */
+  async retryJobs(queue: TaskQueue<JobMessage>, filter: BulkFilter, options: BulkOptions = {}): Promise<BulkResult> {
+    this.checkQueue(queue);
+    let full = false;
+    return await this.bulk('retry', filter, options, async (ids, tally) => {
+      if (full) return tally.skip('queue_full', ids.length);
+      const replies = await reads(ids.reduce((multi, id) => multi.hgetall(this.keys.job(id)).get(this.keys.payload(id)), this.redis.multi()));
+      const retries = ids.map((id, index) => retryOf(id, (replies[index * 2] ?? {}) as RecordFields, replies[index * 2 + 1] as string | null));
+      try {
+        const puts = await queue.putMany(retries.map((retry) => ({ payload: retry.payload, ...retry.put })));
+        const done = puts.filter((put) => put.outcome === 'queued' || put.outcome === 'delayed').length;
+        tally.changed += done;
+        tally.skip('changed_meanwhile', ids.length - done);
+      } catch (error) {
+        if (!(error instanceof QueueFullError)) throw error;
+        full = true;
+        tally.skip('queue_full', ids.length);
+      }
+    });
+  }
+
+  /**
+   * Cancels, in bounded steps, the queued, delayed and running jobs that fit `filter`: a queued or
+   * delayed job is cancelled at once; a running one is asked to stop, as `queue.remove` does for one
+   * job (its worker learns it at once, or at its next heartbeat), and counts as changed. `queue` is the
+   * TaskQueue that runs this store's hooks. Finished jobs are skipped. Safe to resend. Two round trips
+   * per step of 100 jobs.
+   * @throws {@link JobInputError} for a bad filter, an empty one without `all: true`, or a queue of
+   * another key base.
+   */
+  async cancelJobs(queue: TaskQueue<JobMessage>, filter: BulkFilter, options: BulkOptions = {}): Promise<BulkResult> {
+    this.checkQueue(queue);
+    return await this.bulk('cancel', filter, options, async (ids, tally) => {
+      const removals = await Promise.all(ids.map(async (id) => await queue.remove(id, { hook: 'cancelJob' })));
+      const done = removals.filter((removal) => removal.outcome === 'removed' || removal.outcome === 'cancel-requested').length;
+      tally.changed += done;
+      tally.skip('changed_meanwhile', ids.length - done);
+    });
   }
 
   /**
@@ -193,24 +285,44 @@ export class JobsStore {
   }
 
   /**
-   * A page of jobs, newest first, optionally of one status and/or type. Pass `nextCursor` back for the
-   * next page; pages stay correct while jobs are added (new jobs come before the first page). A page
-   * may be shorter than `limit` with a non-null `nextCursor` when the jobs asked for are sparse among
-   * the ones walked (each call examines a bounded number of index entries). One round trip.
-   * @throws {@link JobInputError} for an unknown field, status, malformed type, limit or cursor.
+   * Deletes a finished job (succeeded, failed or cancelled) for good: its record, params, result and
+   * its entries in every index, in one script, so a job is either wholly there or wholly gone. A job
+   * that is not finished is refused and nothing changes: a running job is never deleted under its
+   * worker (cancel it first). Returns false when there is no such job (never was, already deleted, or
+   * its retention ended), so deleting twice is harmless. One round trip.
+   * @throws {@link JobInputError} for a malformed id; {@link JobStateError} when the job is queued,
+   * delayed or running (its `status` says which).
+   */
+  async delete(id: string): Promise<boolean> {
+    checkJobId('id', id);
+    const outcome = String(await this.scripts.run(this.redis, 'delete', [this.keys.job(id)], [id]));
+    if (outcome === 'deleted') return true;
+    if (outcome === 'missing') return false;
+    throw new JobStateError(id, outcome as JobStatus, `job ${id} is ${outcome}; only a finished job (succeeded, failed or cancelled) can be deleted`);
+  }
+
+  /**
+   * A page of jobs, newest first, optionally of one status, type and/or tag, created in a time window.
+   * Pass `nextCursor` back for the next page; pages stay correct while jobs are added (new jobs come
+   * before the first page). A page may be shorter than `limit` with a non-null `nextCursor` when the
+   * jobs asked for are sparse among the ones walked (each call examines a bounded number of index
+   * entries). One round trip.
+   * @throws {@link JobInputError} for an unknown field, status, malformed type, tag, time, limit or cursor.
    */
   async list(query: ListQuery = {}): Promise<JobPage> {
     if (!isPlainObject(query)) throw new JobInputError('query', `must be an object (received ${describe(query)})`);
     checkKnownFields(query, LIST_FIELDS);
     const status = query.status === undefined ? '' : checkStatus('status', query.status);
     const type = query.type === undefined ? '' : checkType('type', query.type);
+    const tag = query.tag === undefined ? '' : checkTag('tag', query.tag);
     const limit = checkInteger('limit', query.limit ?? 50, 1, 1000);
-    const cursor = query.cursor === undefined ? '' : checkJobId('cursor', query.cursor);
-    const [next, rows] = (await this.scripts.run(this.redis, 'list', [this.keys.finished], [cursor, limit, status, type, LIST_SCAN_BUDGET + limit])) as [
+    const cursor = query.cursor === undefined ? undefined : checkJobId('cursor', query.cursor);
+    const { max, min } = idRange(cursor, query.createdAfter, query.createdBefore);
+    const [next, rows] = (await this.scripts.run(this.redis, 'list', [this.keys.finished], [max, limit, status, type, LIST_SCAN_BUDGET + limit, tag, min])) as [
       string, [string, string, string[]][],
     ];
     return {
-      jobs: rows.map(([id, params, flat]) => toJob(id, fieldsFromFlat(flat), params === '' ? null : params)),
+      jobs: rows.map(([id, payload, flat]) => toJob(id, fieldsFromFlat(flat), payload === '' ? null : payload)),
       nextCursor: next === '' ? null : next,
     };
   }
@@ -271,9 +383,39 @@ export class JobsStore {
     return await readPresence(this.redis, this.keyBase, limit);
   }
 
-  /** The record and params of `id`, read together. */
+  /**
+   * Runs a bulk action step by step: the bulk script walks 100 index entries from the
+   * cursor and names the jobs `apply` acts on (a delete is done in the script itself).
+   */
+  private async bulk(
+    action: 'retry' | 'cancel' | 'delete', filter: BulkFilter, options: BulkOptions, apply: (ids: string[], tally: BulkTally) => Promise<void>,
+  ): Promise<BulkResult> {
+    const { args, dryRun } = bulkArgs(filter, options);
+    const tally = new BulkTally(dryRun);
+    let min = '-';
+    for (;;) {
+      const step = toBulkStep(await this.scripts.run(this.redis, 'bulk', [this.keys.finished], [
+        action, min, args.max, args.status, args.type, args.tag, args.finishedBefore, BULK_BATCH, dryRun ? '1' : '0',
+      ]));
+      tally.step(step);
+      if (step.ids.length > 0) await apply(step.ids, tally);
+      if (step.cursor === '') return tally.result();
+      min = `(${step.cursor}`;
+      // A breath between steps: Redis goes idle for a moment, so other clients are served promptly
+      // even on a machine whose cores are all busy.
+      await new Promise((resolve) => setTimeout(resolve, BULK_PAUSE_MS));
+    }
+  }
+
+  private checkQueue(queue: TaskQueue<JobMessage>): void {
+    if (typeof queue !== 'object' || queue === null || typeof queue.putMany !== 'function' || queue.keyBase !== this.keyBase) {
+      throw new JobInputError('queue', `must be the TaskQueue whose hooks are this store's (key base ${this.keyBase})`);
+    }
+  }
+
+  /** The job's hash and its payload (when stored beside it), read together. */
   private async read(id: string): Promise<Job | null> {
-    const [fields, params] = (await reads(this.redis.multi().hgetall(this.keys.job(id)).get(this.keys.params(id)))) as [
+    const [fields, params] = (await reads(this.redis.multi().hgetall(this.keys.job(id)).get(this.keys.payload(id)))) as [
       Record<string, string>, string | null,
     ];
     if (!fields || Object.keys(fields).length === 0) return null;

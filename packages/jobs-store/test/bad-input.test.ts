@@ -39,7 +39,11 @@ describe('bad submissions: typed errors naming the field and the rule, nothing w
   const cases: Array<[string, unknown, string, RegExp]> = [
     ['not an object', 'echo', 'body', /must be a JSON object/],
     ['an array', [], 'body', /must be a JSON object/],
-    ['an unknown field', { type: 'echo', priority: 1 }, 'priority', /is not a known field \(known: type, params/],
+    ['an unknown field', { type: 'echo', nice: 1 }, 'nice', /is not a known field \(known: type, params/],
+    ['a priority over 100', { type: 'echo', priority: 101 }, 'priority', /must be an integer from -100 to 100 \(received 101\)/],
+    ['a priority under -100', { type: 'echo', priority: -101 }, 'priority', /from -100 to 100/],
+    ['a fractional priority', { type: 'echo', priority: 0.5 }, 'priority', /integer/],
+    ['a priority as a string', { type: 'echo', priority: '5' }, 'priority', /received "5"/],
     ['no type', { params: {} }, 'type', /must match \[a-z0-9\]/],
     ['an upper-case type', { type: 'Echo' }, 'type', /received "Echo"/],
     ['a type with a brace', { type: 'a{b}' }, 'type', /must match/],

@@ -115,8 +115,12 @@ describe('a job through its lifecycle', () => {
 
   it('a message without a record may be removed (cancelJob lets it go)', async () => {
     const f = new Fixture(redis);
+    const key = `${f.store.keyBase}:job:01ARZ3NDEKTSV4RRFFQ69G5FAV`;
+    await redis.hset(key, 'A', 0, 'M', 3);
     expect((await f.hooks.call('cancelJob', '01ARZ3NDEKTSV4RRFFQ69G5FAV')).refusal).toBeNull();
-    expect(await f.keys()).toEqual([]);
+    // Only the queue's message, ended: no record, index or count was made for it.
+    expect(await f.keys()).toEqual([key]);
+    expect(await redis.hgetall(key)).toEqual({ A: '0', M: '3', T: '', E: '1' });
   });
 });
 
@@ -132,9 +136,9 @@ describe('manual retry', () => {
     const retry = await f.store.prepareRetry(id);
     expect(retry).toEqual({
       payload: { type: 'echo', params: { a: 1 }, timeoutMs: 500 },
-      put: { id, maxAttempts: 2, vars: {}, hook: 'retryJob' },
+      put: { id, maxAttempts: 2, vars: {}, hook: 'retryJob', priority: 0, scopes: ['type:echo'] },
     });
-    expect((await f.hooks.call('retryJob', id, { attempt: 0, vars: retry!.put.vars })).refusal).toBeNull();
+    expect((await f.hooks.call('retryJob', id, { attempt: 0, vars: retry!.put.vars, maxAttempts: retry!.put.maxAttempts })).refusal).toBeNull();
     expect(await f.store.get(id)).toMatchObject({
       status: 'queued', attempts: 0, maxAttempts: 2, error: null, finishedAt: null, startedAt: null, progress: null, worker: null,
     });
@@ -155,7 +159,8 @@ describe('manual retry', () => {
     expect((await f.store.get(id))?.status).toBe('queued');
     await expect(f.store.prepareRetry(id)).rejects.toBeInstanceOf(JobStateError);
     await expect(f.store.prepareRetry(id)).rejects.toMatchObject({ code: 'conflict', status: 'queued', message: expect.stringMatching(/queued/) });
-    expect((await f.hooks.call('retryJob', id)).refusal).toBe('queued');
+    // A message still in the queue is not put again: the queue answers `exists` before any hook.
+    expect((await f.hooks.call('retryJob', id)).refusal).toBe('exists');
     const token = await f.start(id);
     await f.succeed(id, token);
     expect((await f.hooks.call('retryJob', id)).refusal).toBe('succeeded');
@@ -194,7 +199,7 @@ describe('illegal and stale transitions change nothing', () => {
     await f.hooks.call('reserve', id, { token: 'other', attempt: 2, consumer: 'w-2' });
     await f.hooks.call('promote', id);
     expect((await f.hooks.call('cancelJob', id)).refusal).toBe('running');
-    expect((await f.hooks.call('retryJob', id)).refusal).toBe('running');
+    expect((await f.hooks.call('retryJob', id)).refusal).toBe('exists');
     expect(await snapshot(f)).toEqual(running);
 
     await f.succeed(id, token, 'first');

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isJobId } from '../src/index.js';
+import { MessageRefusedError, TaskQueue } from '@hotq/queue-core';
+import { isJobId, type JobMessage } from '../src/index.js';
 import { connect, Fixture } from './_support.js';
 
 let redis: Redis;
@@ -21,7 +22,9 @@ describe('prepareSubmission', () => {
     expect(isJobId(s.id)).toBe(true);
     expect(s.payload).toEqual({ type: 'wordcount', params: { text: 'a b' }, timeoutMs: 100 });
     expect(s.put).toMatchObject({ id: s.id, delayMs: 10, maxAttempts: 4 });
-    expect(s.put.vars).toMatchObject({ type: 'wordcount', params: '{"text":"a b"}', maxAttempts: '4', timeoutMs: '100' });
+    // The params travel in the payload only; the record's vars are the few small fields it adds.
+    expect(s.put.vars).toMatchObject({ type: 'wordcount', timeoutMs: '100' });
+    expect(s.put.vars).not.toHaveProperty('params');
     expect(s.put.vars.idem).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(Object.values(s.put.vars).every((value) => typeof value === 'string')).toBe(true);
     expect(await f.keys()).toEqual([]);
@@ -46,14 +49,17 @@ describe('prepareSubmission', () => {
 });
 
 describe('the put hook', () => {
-  it('creates the record, its params, its type index entry, a move count and nothing else', async () => {
+  it('creates the record in the message hash, its type index entry, a move count and nothing else', async () => {
     const f = new Fixture(redis);
     const { id } = await f.submit({ type: 'echo', params: { n: 1 } });
     const base = f.store.keyBase;
-    expect(await f.keys()).toEqual([`${base}:job:${id}`, `${base}:params:${id}`, `${base}:moves`, `${base}:type:echo`, `${base}:types`].sort());
+    expect(await f.keys()).toEqual([`${base}:job:${id}`, `${base}:moves`, `${base}:type:echo`, `${base}:types`].sort());
     expect(await redis.hgetall(`${base}:moves`)).toEqual({ '>queued': '1' });
     expect(await redis.smembers(`${base}:types`)).toEqual(['echo']);
-    expect(await redis.get(`${base}:params:${id}`)).toBe('{"n":1}');
+    // The queue's fields (upper case) and the record's (lower case) side by side; the params are read from the payload.
+    expect(await redis.hgetall(`${base}:job:${id}`)).toMatchObject({
+      P: '{"type":"echo","params":{"n":1},"timeoutMs":null}', A: '0', M: '3', t: 'echo', s: 'queued',
+    });
     expect(await redis.object('ENCODING', `${base}:job:${id}`)).toBe('listpack');
   });
 
@@ -61,7 +67,9 @@ describe('the put hook', () => {
     const f = new Fixture(redis);
     for (const input of [{ type: 'echo', params: { n: 1, s: 'é' } }, { type: 'later', delayMs: 60_000, maxAttempts: 5, timeoutMs: 1_000 }]) {
       const prepared = f.store.prepareSubmission(input);
-      const ctx = prepared.put.delayMs > 0 ? { attempt: 0, delayMs: prepared.put.delayMs, vars: prepared.put.vars } : { attempt: 0, vars: prepared.put.vars };
+      // The queue stores the payload the job's params are read from, and the max attempts.
+      const stored = { payload: JSON.stringify(prepared.payload), maxAttempts: prepared.put.maxAttempts };
+      const ctx = prepared.put.delayMs > 0 ? { attempt: 0, delayMs: prepared.put.delayMs, vars: prepared.put.vars, ...stored } : { attempt: 0, vars: prepared.put.vars, ...stored };
       expect((await f.hooks.call('put', prepared.id, ctx)).refusal).toBeNull();
       expect(await f.store.get(prepared.id)).toEqual(prepared.job);
     }
@@ -85,12 +93,15 @@ describe('the put hook', () => {
       {},
       { ...good.put.vars, type: 'Bad Type' },
       { ...good.put.vars, type: 'a'.repeat(65) },
-      { ...good.put.vars, maxAttempts: 'many' },
+      { ...good.put.vars, created: 'yesterday' },
       { ...good.put.vars, timeoutMs: 'soon' },
       { ...good.put.vars, idem: 'x}:y' },
     ];
-    for (const vars of bad) expect((await f.hooks.call('put', good.id, { vars })).refusal).toBe('invalid');
-    expect((await f.hooks.call('put', 'not-a-ulid', { vars: good.put.vars })).refusal).toBe('invalid');
+    // queue-core calls check_put for every message of a put before it writes anything.
+    const invalid = /invalid job submission/;
+    for (const vars of bad) expect((await f.hooks.call('check_put', good.id, { vars })).refusal).toMatch(invalid);
+    expect((await f.hooks.call('check_put', 'not-a-ulid', { vars: good.put.vars })).refusal).toMatch(invalid);
+    expect((await f.hooks.call('check_put', good.id, { vars: good.put.vars })).refusal).toBeNull();
     expect(await f.keys()).toEqual([]);
   });
 });
@@ -125,5 +136,24 @@ describe('idempotency keys', () => {
     }
     expect((await f.store.counts()).queued).toBe(25);
     expect((await f.store.list({ limit: 100 })).jobs).toHaveLength(25);
+  });
+});
+
+describe('a batch of submissions through the queue', () => {
+  it('is all or nothing: a tampered submission in the middle leaves no record and no queue entry', async () => {
+    const f = new Fixture(redis);
+    const queue = new TaskQueue<JobMessage>({ redis, name: f.queue, hooks: f.store.queueHooks() });
+    const [first, second, third] = [1, 2, 3].map((n) => f.store.prepareSubmission({ type: 'echo', params: { n } }));
+    const tampered = { ...second!.put, vars: { ...second!.put.vars, type: 'Not A Type' } };
+    const error = await queue.putMany([
+      { payload: first!.payload, ...first!.put },
+      { payload: second!.payload, ...tampered },
+      { payload: third!.payload, ...third!.put },
+    ]).then(() => null, (thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(MessageRefusedError);
+    expect(error).toMatchObject({ index: 1 });
+    // Only the key layout, recorded by the queue's first call (it holds no job).
+    expect(await f.keys()).toEqual([`${f.store.keyBase}:layout`]);
+    expect(await f.store.counts()).toMatchObject({ queued: 0 });
   });
 });

@@ -2,15 +2,15 @@
 export interface QueueKeys {
   /** `{prefix:queue}`: the base every key of the queue starts with. */
   readonly base: string;
-  /** The nine fixed keys, in the order the scripts expect them (see commands/_lib.lua). */
+  /** The fixed keys, in the order the scripts expect them (see commands/_lib.lua and _sched.lua). */
   readonly fixed: readonly string[];
 }
 
 export function queueKeys(prefix: string, queue: string): QueueKeys {
   const base = `{${prefix}:${queue}}`;
-  const names = ['ready', 'delayed', 'leased', 'dead', 'paused', 'cancel', 'stats', 'wake', 'waiters'];
+  const names = ['ready', 'delayed', 'leased', 'dead', 'paused', 'cancel', 'stats', 'wake', 'waiters', 'limits', 'groups', 'prio', 'schedules'];
   return { base, fixed: names.map((name) => `${base}:${name}`) };
 }
 
 /** Index of each fixed key, for the few reads done outside scripts. */
-export const KEY = { ready: 0, delayed: 1, leased: 2, dead: 3, paused: 4, cancel: 5, stats: 6, wake: 7, waiters: 8 } as const;
+export const KEY = { ready: 0, delayed: 1, leased: 2, dead: 3, paused: 4, cancel: 5, stats: 6, wake: 7, waiters: 8, limits: 9, groups: 10, prio: 11, schedules: 12 } as const;

@@ -1,5 +1,6 @@
 import { Redis, type Cluster } from 'ioredis';
 import { RedisUnavailableError } from './errors.js';
+import { isRedisUnavailable } from './redis-errors.js';
 
 /** How long a single Redis call may take before it rejects with RedisUnavailableError. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
@@ -34,9 +35,11 @@ function sweep(): void {
 }
 
 /**
- * Rejects with RedisUnavailableError when `work` has not settled within `ms`, so no call can hang
- * forever while ioredis keeps reconnecting. Every write we send is idempotent or fenced, so a command
- * that still reaches Redis after the timeout cannot apply twice.
+ * Rejects with {@link RedisUnavailableError} when `work` has not settled within `ms`, so no call can
+ * hang forever while ioredis keeps reconnecting; an error that says Redis is unavailable
+ * ({@link isRedisUnavailable}) becomes a RedisUnavailableError too. Every write hotq sends is
+ * idempotent or fenced, so a command that still reaches Redis after the timeout cannot apply twice.
+ * @public
  */
 export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -59,23 +62,10 @@ export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Prom
   });
 }
 
-/** A connection failure as RedisUnavailableError; any other error as it is. */
+/** An unavailable Redis (see isRedisUnavailable) as RedisUnavailableError; any other error as it is. */
 function unavailableOr(error: unknown, what: string): unknown {
-  if (error instanceof RedisUnavailableError || !isConnectionError(error)) return error;
-  return new RedisUnavailableError(`Redis is unreachable (${what}): ${(error as Error).message}`, { cause: error });
-}
-
-function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: string }).code;
-  return (
-    error.name === 'MaxRetriesPerRequestError' ||
-    code === 'ECONNREFUSED' ||
-    code === 'ECONNRESET' ||
-    code === 'EPIPE' ||
-    code === 'ETIMEDOUT' ||
-    /Connection is closed|Stream isn't writeable|connect ETIMEDOUT/.test(error.message)
-  );
+  if (error instanceof RedisUnavailableError || !isRedisUnavailable(error)) return error;
+  return new RedisUnavailableError(`Redis is unavailable (${what}): ${(error as Error).message}`, { cause: error });
 }
 
 /** Options hotq uses for connections it creates itself. */
@@ -91,9 +81,12 @@ export function createRedis(url: string): Redis {
 }
 
 /**
- * A new connection like `client` (for a blocking wait). The two classes' `duplicate()` take
- * different optional parameters, so a union cannot call it directly.
+ * A new connection like `client`, a standalone client or a Cluster (for a blocking wait or a
+ * subscription). The two classes' `duplicate()` take different optional parameters, so a union
+ * cannot call it directly. `options.enableOfflineQueue: true` lets its first commands wait for the
+ * connection even when `client` fails fast while disconnected.
+ * @public
  */
-export function duplicateClient(client: Redis | Cluster): Redis | Cluster {
-  return client.isCluster ? (client as Cluster).duplicate() : (client as Redis).duplicate();
+export function duplicateClient(client: Redis | Cluster, options: { enableOfflineQueue?: boolean } = {}): Redis | Cluster {
+  return client.isCluster ? (client as Cluster).duplicate(undefined, options) : (client as Redis).duplicate(options);
 }

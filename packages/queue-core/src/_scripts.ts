@@ -1,64 +1,55 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
+import { LuaLibrary } from './lua-library.js';
 
-/** The TaskQueue scripts, by file name under commands/. */
-export type ScriptName = 'put' | 'reserve' | 'ack' | 'nack' | 'extend' | 'release' | 'remove';
+/** The TaskQueue commands, by file name under commands/. */
+export const SCRIPT_NAMES = [
+  'put', 'reserve', 'ack', 'nack', 'extend', 'release', 'remove',
+  'schedule_set', 'schedule_pause', 'schedule_resume', 'schedule_run', 'schedule_remove', 'schedule_refill',
+] as const;
+export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 const commandsDir = new URL('./commands/', import.meta.url);
-const libSource = readFileSync(new URL('_lib.lua', commandsDir), 'utf8');
-const commandSources = new Map<ScriptName, string>();
-
-function commandSource(name: ScriptName): string {
-  let source = commandSources.get(name);
-  if (source === undefined) {
-    source = readFileSync(new URL(`${name}.lua`, commandsDir), 'utf8');
-    commandSources.set(name, source);
-  }
-  return source;
-}
-
-/** One assembled script: the caller's hooks, the shared library, the command. */
-interface Script {
-  readonly source: string;
-  readonly sha: string;
-}
+const read = (file: string): string => readFileSync(new URL(file, commandsDir), 'utf8');
+// Each shared file uses the ones before it (_sched.lua the steps of _lib.lua, _add.lua both,
+// _repeat.lua all three), and the commands use them all.
+const libSource = ['_lib.lua', '_sched.lua', '_add.lua', '_repeat.lua'].map(read).join('\n');
+const commandSources = new Map<ScriptName, string>(SCRIPT_NAMES.map((name) => [name, read(`${name}.lua`)]));
 
 /**
- * The scripts of one queue configuration (one hooks chunk). Calls go by SHA; when the server has
- * lost its script cache (a restart, SCRIPT FLUSH) the call is repeated with the full source, which
- * also loads it again. No MULTI is involved, so nothing depends on the cache surviving.
+ * The library of one queue configuration: the caller's hooks chunk, the shared steps of _lib.lua,
+ * _sched.lua, _add.lua and _repeat.lua, and one function per command. Each command's body becomes a
+ * function of (KEYS, ARGV), wrapped so that begin() sets the call's keys and clock first and the
+ * hooks' `after` runs last, whatever it returns.
  */
+export function composeLibrary(hooks: string | undefined): string {
+  const parts = [
+    hooks ? `local HOOKS = (function()\n${hooks}\nend)() or {}` : 'local HOOKS = {}',
+    libSource,
+  ];
+  for (const [name, source] of commandSources) {
+    parts.push(`local function ${name}_command(KEYS, ARGV)\n${source}\nend`);
+    parts.push(`register('${name}', function(keys, args)\n  begin(keys, args)\n  local result = ${name}_command(keys, args)\n  finish()\n  return result\nend)`);
+  }
+  return `${parts.join('\n')}\n`;
+}
+
+/** The queue's commands, loaded once per server as a function library (see {@link LuaLibrary}). */
 export class ScriptSet {
-  private readonly scripts = new Map<ScriptName, Script>();
+  readonly library: LuaLibrary;
 
-  constructor(private readonly hooks: string | undefined) {}
-
-  private script(name: ScriptName): Script {
-    let script = this.scripts.get(name);
-    if (script === undefined) {
-      const hooks = this.hooks
-        ? `local HOOKS = (function()\n${this.hooks}\nend)() or {}\n`
-        : 'local HOOKS = {}\n';
-      // The command runs as a function so that the hooks' `after` (work they batch per call) runs
-      // once, after the command's own writes, whatever it returns.
-      const source = `${hooks}${libSource}\nlocal function command()\n${commandSource(name)}\nend\n`
-        + 'local result = command()\nif HOOKS.after then HOOKS.after() end\nreturn result\n';
-      script = { source, sha: createHash('sha1').update(source).digest('hex') };
-      this.scripts.set(name, script);
-    }
-    return script;
+  constructor(hooks: string | undefined) {
+    this.library = new LuaLibrary(composeLibrary(hooks), SCRIPT_NAMES);
   }
 
   async run(redis: Redis | Cluster, name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    const script = this.script(name);
-    try {
-      return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
-        return await redis.eval(script.source, keys.length, ...keys, ...args);
-      }
-      throw error;
-    }
+    return await this.library.call(redis, name, keys, args);
+  }
+
+  /** `run`, then `WAIT replicas timeoutMs` in the same round trip (see {@link LuaLibrary.callAndWait}). */
+  async runAndWait(
+    redis: Redis | Cluster, name: ScriptName, keys: readonly string[], args: readonly (string | number)[], replicas: number, timeoutMs: number,
+  ): Promise<{ reply: unknown; replicas: number }> {
+    return await this.library.callAndWait(redis, name, keys, args, replicas, timeoutMs);
   }
 }

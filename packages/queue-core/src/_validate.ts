@@ -49,3 +49,26 @@ export function checkHookName(argument: string, value: unknown): string {
   }
   return value;
 }
+
+// A limit scope: `queue`, or `<kind>:<name>` (type and tag names of jobs-store fit; no spaces, which
+// separate the scopes of a message's group in Redis).
+const SCOPE = /^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_.:@-]{1,64}$/;
+const MAX_SCOPES = 9;
+
+export function checkScope(argument: string, value: unknown, allowQueue: boolean): string {
+  if (typeof value !== 'string' || !(SCOPE.test(value) || (allowQueue && value === 'queue'))) {
+    const forms = allowQueue ? '"queue" or ' : '';
+    throw new InvalidArgumentError(argument, `${forms}"<kind>:<name>" (kind [a-z][a-z0-9_]*, name 1 to 64 of [A-Za-z0-9_.:@-])`, value);
+  }
+  return value;
+}
+
+/** A message's scopes as its group: sorted and unique, so that the same scopes make the same group. */
+export function checkScopes(argument: string, value: unknown): string {
+  if (value === undefined) return '';
+  if (!Array.isArray(value) || value.length > MAX_SCOPES) {
+    throw new InvalidArgumentError(argument, `an array of at most ${MAX_SCOPES} scopes`, value);
+  }
+  const scopes = value.map((scope, index) => checkScope(`${argument}[${index}]`, scope, false));
+  return [...new Set(scopes)].sort().join(' ');
+}

@@ -41,11 +41,25 @@ export class RedisUnavailableError extends QueueError {
 
 /**
  * A value could not be encoded, or bytes could not be decoded, by a serializer.
+ *
+ * @remarks
+ * When a {@link HotQueue} cannot decode an item it takes, the item has already left Redis
+ * (delivery is at most once), so the error carries the item's bytes in `bytes`: a caller that
+ * wants to keep them (to a dead-letter list, a file) must do it from here. Its message then also
+ * names the format the bytes look like when it is not the one the queue reads, e.g. a pickle
+ * arriving at a queue that reads JSON.
  * @public
  */
 export class SerializationError extends QueueError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /**
+   * The bytes that could not be decoded, exactly as Redis held them; `undefined` when encoding
+   * failed (nothing was written then).
+   */
+  readonly bytes: Buffer | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; bytes?: Buffer }) {
     super('serialization_failed', message, options);
+    this.bytes = options?.bytes;
   }
 }
 
@@ -68,4 +82,87 @@ export function describe(value: unknown): string {
 export class UnsafePickleError extends SerializationError {
   /** Always `unsafe_pickle`, so a caller can tell a hostile payload from a damaged one. */
   override readonly code: string = 'unsafe_pickle';
+}
+
+/**
+ * A hook's check (`check_put`, or `check_<hook>` for the hook named) refused a message of a put, so
+ * the whole put was refused: nothing of it was written, not even the messages before it.
+ * @public
+ */
+export class MessageRefusedError extends QueueError {
+  /** The position of the refused message in the batch (0 for a single put). */
+  readonly index: number;
+  /** What the check answered. */
+  readonly reason: string;
+
+  constructor(index: number, reason: string, batchSize: number) {
+    const which = batchSize === 1 ? 'the message' : `messages[${index}]`;
+    super('message_refused', `${which} was refused by the queue's hooks (${reason}); nothing of this put was written`);
+    this.index = index;
+    this.reason = reason;
+  }
+}
+
+/**
+ * A put was refused because the queue holds as many waiting messages (ready or delayed) as its
+ * `maxQueued` allows: nothing of it was written. Try again once consumers have caught up.
+ * @public
+ */
+export class QueueFullError extends QueueError {
+  /** Messages waiting when the put was refused. */
+  readonly waiting: number;
+  /** The queue's maximum (`maxQueued`). */
+  readonly maxQueued: number;
+
+  constructor(waiting: number, maxQueued: number, putting: number) {
+    super('queue_full', `the queue is full: ${waiting} messages are waiting and at most ${maxQueued} may be; `
+      + `${putting === 1 ? 'this message was' : `these ${putting} messages were`} not added`);
+    this.waiting = waiting;
+    this.maxQueued = maxQueued;
+  }
+}
+
+/**
+ * A put was applied on the master, but fewer replicas than the queue's `waitReplicas` confirmed it
+ * within `waitReplicasTimeoutMs`: the messages exist now, yet a failover before they reach a
+ * replica may lose them. Put them again with the same ids (a put of an existing id changes
+ * nothing) to wait once more.
+ * @public
+ */
+export class NotReplicatedError extends QueueError {
+  /** Replicas that confirmed the put in time. */
+  readonly acknowledged: number;
+  /** Replicas the queue waits for (`waitReplicas`). */
+  readonly wanted: number;
+  /** The ids of the messages put. */
+  readonly ids: readonly string[];
+
+  constructor(acknowledged: number, wanted: number, timeoutMs: number, ids: readonly string[]) {
+    super('not_replicated', `${acknowledged} of the ${wanted} replica${wanted === 1 ? '' : 's'} waited for confirmed the put within ${timeoutMs} ms; `
+      + `${ids.length === 1 ? 'the message exists' : `the ${ids.length} messages exist`} on the master but could be lost if it fails now`);
+    this.acknowledged = acknowledged;
+    this.wanted = wanted;
+    this.ids = ids;
+  }
+}
+
+/**
+ * The queue's keys in Redis are in another layout than the one this version of hotq reads and
+ * writes (for example, data written by hotq 0.1). Nothing was written: the message names both
+ * layouts and the way to upgrade (docs/operations.md, "Upgrading from 0.1").
+ * @public
+ */
+export class LayoutMismatchError extends QueueError {
+  /** The layout found in Redis (`1` for hotq 0.1's, which did not record one). */
+  readonly found: string;
+  /** The layout this version uses. */
+  readonly expected: string;
+
+  constructor(keyBase: string, found: string, expected: string) {
+    super('layout_mismatch', `the queue ${keyBase} holds keys in layout ${found}${found === '1' ? ' (hotq 0.1)' : ''}, `
+      + `but this version of hotq reads and writes layout ${expected}. Drain the queue with the version that wrote it, `
+      + `then start this one (docs/operations.md, "Upgrading from 0.1"); nothing was changed.`);
+    this.found = found;
+    this.expected = expected;
+  }
 }

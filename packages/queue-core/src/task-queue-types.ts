@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import type { QueueHooks } from './hooks.js';
 
 /**
  * Turns payloads into strings stored in Redis and back. The default is JSON.
@@ -26,11 +27,12 @@ export interface TaskQueueOptions<T> {
   /** Key prefix; keys are `{<prefix>:<name>}:...`. Default `hotq`. */
   prefix?: string;
   /**
-   * A Lua chunk that returns a table of hook functions run inside the queue's scripts (see
-   * docs/decisions/0001-composing-queue-and-records.md). Used to keep other records in step with
-   * the queue atomically. Its `after` function, if any, runs once at the end of every script call.
+   * Lua hooks run inside the queue's functions (the contract: {@link HOOK_NAMES}, {@link HookContext}),
+   * to keep other records in step with the queue atomically: a chunk that returns a table of hook
+   * functions, or {@link QueueHooks} (the chunk and the key base it was written for, checked against
+   * this queue's). `before` runs first and `after` last in every call.
    */
-  hooks?: string;
+  hooks?: string | QueueHooks;
   /** How long a reservation lasts unless extended. Default 30 000 ms. */
   leaseMs?: number;
   /** Attempts before a message is dead-lettered, unless set per message. Default 3. */
@@ -41,6 +43,22 @@ export interface TaskQueueOptions<T> {
   codec?: Codec<T>;
   /** How long any call may wait for Redis before it rejects with `RedisUnavailableError`. Default 10 s. */
   commandTimeoutMs?: number;
+  /**
+   * Backpressure: at most this many messages waiting (ready or delayed). A put that would go past it
+   * is refused as a whole, inside the put's own atomic call (no check-then-act race between
+   * producers), with {@link QueueFullError}. Default: no maximum.
+   */
+  maxQueued?: number;
+  /**
+   * Durability: a put resolves only once this many replicas of the master have it (`WAIT`, sent in
+   * the put's own round trip, on the node that holds the queue's slot on a Cluster); fewer within
+   * `waitReplicasTimeoutMs` reject the put with {@link NotReplicatedError} (the messages exist on
+   * the master then). Puts then go over a connection of their own, a duplicate of `redis`, because
+   * a WAIT holds up every command behind it on its connection. Default 0: no wait.
+   */
+  waitReplicas?: number;
+  /** How long a put waits for its replicas, 1 to 60 000 ms. Default 1 000 ms. */
+  waitReplicasTimeoutMs?: number;
 }
 
 /**
@@ -58,6 +76,53 @@ export interface PutOptions {
   vars?: Record<string, string>;
   /** Run this hook instead of `put`. */
   hook?: string;
+  /**
+   * An integer from -100 to 100, higher taken first; default 0, an ordinary band. FIFO within one
+   * priority; a waiting message's effective priority rises by one per ageing interval
+   * ({@link TaskQueue.setPriorityAgeing}), so low priorities are not starved.
+   */
+  priority?: number;
+  /**
+   * The limit scopes the message counts against besides `queue` (see {@link TaskQueue.setLimit}),
+   * e.g. `['type:render', 'tag:acme']`: at most 9, each `<kind>:<name>` with kind `[a-z][a-z0-9_]*`
+   * and name 1 to 64 of `[A-Za-z0-9_.:@-]`.
+   */
+  scopes?: string[];
+}
+
+/**
+ * A limit on the starts and the leases of one scope, across every consumer of the queue.
+ * @public
+ */
+export interface LimitSpec {
+  /** At most `count` starts (leases taken) in any window of `perMs` ms (a sliding window). */
+  rate?: { count: number; perMs: number };
+  /** At most this many leases held at once. */
+  concurrency?: number;
+}
+
+/**
+ * A limit in force on a scope.
+ * @public
+ */
+export interface Limit {
+  /** `queue` (every message) or `<kind>:<name>`, e.g. `type:render`, `tag:acme`. */
+  scope: string;
+  /** The rate limit, or null. */
+  rate: { count: number; perMs: number } | null;
+  /** The concurrency limit, or null. */
+  concurrency: number | null;
+}
+
+/**
+ * A limit with what it counts now.
+ * @public
+ */
+export interface LimitUsage extends Limit {
+  /** Leases held now that count against the concurrency limit (0 without one). */
+  running: number;
+  /** Starts within the rate window ending now (0 without a rate). */
+  recentStarts: number;
 }
 
 /**
@@ -187,7 +252,7 @@ export interface RemoveResult {
  * @public
  */
 export interface QueueStats {
-  /** Messages waiting to be taken. */
+  /** Messages waiting to be taken (also those a limit holds back). */
   ready: number;
   /** Messages waiting for their delay to end. */
   delayed: number;
@@ -199,6 +264,27 @@ export interface QueueStats {
   paused: boolean;
   /** Running totals since the queue was created. */
   totals: { put: number; acked: number; retried: number; dead: number; expired: number; released: number };
+}
+
+/**
+ * What a queue counted in one minute (Redis's clock): the running totals' fields, per minute.
+ * @public
+ */
+export interface MinuteCounts {
+  /** The minute's start, in ms since the epoch. */
+  minute: number;
+  /** Messages put. */
+  put: number;
+  /** Leases acknowledged (messages done). */
+  acked: number;
+  /** Leases handed back to be tried again. */
+  retried: number;
+  /** Messages dead-lettered. */
+  dead: number;
+  /** Leases that expired (their consumer went away). */
+  expired: number;
+  /** Leases released by their consumer. */
+  released: number;
 }
 
 /**
@@ -216,4 +302,151 @@ export interface DeadLetter<T> {
   reason: string;
   /** When, in ms since the epoch (Redis time). */
   diedAt: number;
+}
+
+/**
+ * A consumer listening for stop requests ({@link TaskQueue.listenForStops}).
+ * @public
+ */
+export interface StopListener {
+  /** Resolves once the subscription is made (or the listener was closed first). */
+  readonly ready: Promise<void>;
+  /** Stops listening and closes its connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * What a schedule does about occurrences it missed (their time passed while no consumer took work:
+ * every consumer or Redis was down, or the queue was paused): `skip` makes none of them (only an
+ * occurrence found on time runs), `one` makes one (the latest), `{ max: n }` up to n (the latest n).
+ * An occurrence is missed when it is made later than a minute after its due time, or later than half
+ * the time to the next one when that is shorter.
+ * @public
+ */
+export type MisfirePolicy = 'skip' | 'one' | { max: number };
+
+/**
+ * Whether a schedule makes an occurrence while the previous one has not ended (queued, running, or
+ * waiting to be retried): `skip` does not (that occurrence is skipped), `allow` does.
+ * @public
+ */
+export type OverlapPolicy = 'skip' | 'allow';
+
+/**
+ * A schedule: a message put again and again, at a fixed interval or at the times of a cron
+ * expression (see {@link TaskQueue.setSchedule}). Exactly one of `cron` and `everyMs`.
+ * @public
+ */
+export interface ScheduleSpec<T> {
+  /** The payload of every occurrence. */
+  payload: T;
+  /** Attempts before dead-lettering, for each occurrence. Default: the queue's. */
+  maxAttempts?: number;
+  /** The priority of each occurrence (see {@link PutOptions.priority}). Default 0. */
+  priority?: number;
+  /** The limit scopes of each occurrence (see {@link PutOptions.scopes}). */
+  scopes?: string[];
+  /** Strings handed to the hook as `ctx.vars` when an occurrence is put. */
+  vars?: Record<string, string>;
+  /** Run this hook instead of `put` for each occurrence. */
+  hook?: string;
+  /**
+   * A cron expression of 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds
+   * first), read in time zone `tz`. Times that a daylight-saving change skips run at the first
+   * time after the gap for a job at a fixed time of day, and are skipped for a repeating one; a
+   * time that occurs twice runs once for a fixed time, at both for a repeating one.
+   */
+  cron?: string;
+  /** The IANA time zone of `cron`, e.g. `Europe/Berlin`. Default `UTC`. Only with `cron`. */
+  tz?: string;
+  /** A fixed interval in ms, at least {@link SCHEDULE_MIN_EVERY_MS}. */
+  everyMs?: number;
+  /**
+   * No occurrence before this time (ms since the epoch). An interval schedule's slots are
+   * `startAt + k * everyMs`; without `startAt` the first is one interval after the schedule is set.
+   */
+  startAt?: number;
+  /** No occurrence after this time (ms since the epoch); must be after `startAt`. */
+  endAt?: number;
+  /** At most this many occurrences in all (those made by {@link TaskQueue.runSchedule} not counted). */
+  limit?: number;
+  /** Missed occurrences. Default `one`. */
+  misfire?: MisfirePolicy;
+  /** Occurrences while the previous one has not ended. Default `skip`. */
+  overlap?: OverlapPolicy;
+}
+
+/**
+ * A schedule as stored, with where it stands.
+ * @public
+ */
+export interface Schedule<T> {
+  /** The schedule id. */
+  readonly id: string;
+  /** The payload of every occurrence. */
+  readonly payload: T;
+  /** Attempts allowed to each occurrence. */
+  readonly maxAttempts: number;
+  /** The priority of each occurrence. */
+  readonly priority: number;
+  /** The limit scopes of each occurrence. */
+  readonly scopes: string[];
+  /** The hook's vars of each occurrence. */
+  readonly vars: Record<string, string>;
+  /** The hook run instead of `put`, or null. */
+  readonly hook: string | null;
+  /** The cron expression, or null for an interval schedule. */
+  readonly cron: string | null;
+  /** The time zone of the cron expression, or null. */
+  readonly tz: string | null;
+  /** The interval in ms, or null for a cron schedule. */
+  readonly everyMs: number | null;
+  /** No occurrence before this (ms), or null. */
+  readonly startAt: number | null;
+  /** No occurrence after this (ms), or null. */
+  readonly endAt: number | null;
+  /** Most occurrences in all, or null. */
+  readonly limit: number | null;
+  /** The misfire policy. */
+  readonly misfire: MisfirePolicy;
+  /** The overlap policy. */
+  readonly overlap: OverlapPolicy;
+  /** Paused: no occurrence until resumed. */
+  readonly paused: boolean;
+  /** Ended: past its end or its limit; it makes no more occurrences (a new definition may revive it). */
+  readonly ended: boolean;
+  /** When the next occurrence is due (ms), or null when paused or ended. */
+  readonly nextAt: number | null;
+  /** The due time of the last slot handled (made, or skipped by a policy), or null. */
+  readonly lastDueAt: number | null;
+  /** The message id of the last occurrence made, or null. */
+  readonly lastMessageId: string | null;
+  /** Occurrences made at their times so far. */
+  readonly count: number;
+}
+
+/**
+ * What {@link TaskQueue.setSchedule} did.
+ * @public
+ */
+export interface SetScheduleResult<T> {
+  /** `created`, `replaced`, or `unchanged` when the same definition was already there. */
+  outcome: 'created' | 'replaced' | 'unchanged';
+  /** The schedule as stored now. */
+  schedule: Schedule<T>;
+}
+
+/**
+ * The occurrence made by {@link TaskQueue.runSchedule}.
+ * @public
+ */
+export interface ScheduleRun {
+  /** The occurrence's message id (derived from the schedule and its due time). */
+  id: string;
+  /** Its due time: the moment of the call (ms, Redis time). */
+  dueAt: number;
+  /** `queued`; `exists` when an occurrence with this id was already made; `refused` by the hook. */
+  outcome: 'queued' | 'exists' | 'refused';
+  /** The hook's answer when refused. */
+  refusal?: string;
 }

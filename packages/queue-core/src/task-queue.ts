@@ -1,25 +1,40 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { monotonicFactory } from 'ulid';
-import { InvalidArgumentError, QueueError } from './errors.js';
+import { InvalidArgumentError, LayoutMismatchError, MessageRefusedError, NotReplicatedError, QueueError, QueueFullError } from './errors.js';
 import { inboxKey, unframe, waiterEntry } from './_inbox.js';
 import { KEY, queueKeys, type QueueKeys } from './_keys.js';
-import { DEFAULT_COMMAND_TIMEOUT_MS, withTimeout } from './_redis.js';
+import { checkLayout } from './_layout.js';
+import { listenForStops, stopChannel } from './_stop-listener.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS, duplicateClient, withTimeout } from './_redis.js';
 import { ScriptSet, type ScriptName } from './_scripts.js';
 import { WorkWaiter } from './_work-waiter.js';
-import { checkHookName, checkInteger, checkMessageId, checkName, checkVars } from './_validate.js';
+import { checkHookName, checkInteger, checkMessageId, checkName, checkScopes, checkVars } from './_validate.js';
+import { DEFAULT_AGEING_MS, readLimits, removeLimit, setLimit } from './_limits.js';
+import { MAX_HISTORY_MINUTES, readThroughput } from './_throughput.js';
+import { Schedules } from './_schedules.js';
+import type { QueueHooks } from './hooks.js';
 import type {
   AckRequest,
   Codec,
   DeadLetter,
   ExtendResult,
   Lease,
+  Limit,
+  LimitSpec,
+  LimitUsage,
   NackOptions,
   PutOptions,
   PutResult,
+  MinuteCounts,
   QueueStats,
   RemoveResult,
   ReserveOptions,
+  Schedule,
+  ScheduleRun,
+  ScheduleSpec,
+  SetScheduleResult,
+  StopListener,
   ReserveResult,
   ReservedMessage,
   TaskQueueOptions,
@@ -32,6 +47,18 @@ const nextId = monotonicFactory();
 // to false, though it can turn true during any await.
 function isAborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true;
+}
+
+/** The hooks option as { source, keyBase? }, or undefined. */
+function checkHooks(hooks: string | QueueHooks | undefined): QueueHooks | undefined {
+  if (hooks === undefined) return undefined;
+  const source = typeof hooks === 'string' ? hooks : (hooks as QueueHooks | null)?.source;
+  if (typeof source !== 'string' || source.trim() === '') {
+    throw new InvalidArgumentError('options.hooks', 'a Lua chunk that returns a table of hook functions, or { source, keyBase }', hooks);
+  }
+  const keyBase = typeof hooks === 'string' ? undefined : hooks.keyBase;
+  if (keyBase !== undefined && typeof keyBase !== 'string') throw new InvalidArgumentError('options.hooks.keyBase', 'a string', keyBase);
+  return { source, keyBase };
 }
 
 const jsonCodec: Codec<unknown> = { encode: (value) => JSON.stringify(value), decode: (text) => JSON.parse(text) };
@@ -60,9 +87,17 @@ export class TaskQueue<T = unknown> {
   private readonly deadRetentionMs: number;
   private readonly codec: Codec<T>;
   private readonly timeoutMs: number;
+  private readonly maxQueued: number;
+  /** Replicas a put waits for (0: none), and for how long. */
+  private readonly waitReplicas: number;
+  private readonly waitReplicasTimeoutMs: number;
+  /** The connection puts go over when they wait for replicas, made at the first put. */
+  private putConnection: Redis | Cluster | undefined;
   private readonly waiter: WorkWaiter;
   private readonly tokenSeed = randomBytes(6).toString('base64url');
   private reserveCalls = 0;
+  private layoutChecked: Promise<void> | undefined;
+  private readonly scheduleOps: Schedules<T>;
 
   constructor(options: TaskQueueOptions<T>) {
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
@@ -72,17 +107,28 @@ export class TaskQueue<T = unknown> {
     this.redis = options.redis;
     this.name = checkName('options.name', options.name);
     this.prefix = checkName('options.prefix', options.prefix ?? 'hotq');
-    if (options.hooks !== undefined && (typeof options.hooks !== 'string' || options.hooks.trim() === '')) {
-      throw new InvalidArgumentError('options.hooks', 'a Lua chunk that returns a table of hook functions', options.hooks);
-    }
+    const hooks = checkHooks(options.hooks);
     this.leaseMs = checkInteger('options.leaseMs', options.leaseMs ?? 30_000, 1, MAX_LEASE_MS);
     this.maxAttempts = checkInteger('options.maxAttempts', options.maxAttempts ?? 3, 1, 1_000_000);
     this.deadRetentionMs = checkInteger('options.deadRetentionMs', options.deadRetentionMs ?? 7 * DAY_MS, 0);
     this.timeoutMs = checkInteger('options.commandTimeoutMs', options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS, 1);
     this.codec = options.codec ?? (jsonCodec as Codec<T>);
+    // 0 stands for "no maximum" in the put function's arguments.
+    this.maxQueued = options.maxQueued === undefined ? 0 : checkInteger('options.maxQueued', options.maxQueued, 1, 1_000_000_000);
+    this.waitReplicas = checkInteger('options.waitReplicas', options.waitReplicas ?? 0, 0, 100);
+    this.waitReplicasTimeoutMs = checkInteger('options.waitReplicasTimeoutMs', options.waitReplicasTimeoutMs ?? 1_000, 1, 60_000);
     this.keys = queueKeys(this.prefix, this.name);
-    this.scripts = new ScriptSet(options.hooks);
+    if (hooks?.keyBase !== undefined && hooks.keyBase !== this.keys.base) {
+      throw new InvalidArgumentError('options.hooks', `hooks written for this queue's key base ${this.keys.base} (these keep records under ${hooks.keyBase}: `
+        + 'give the TaskQueue and the store the same prefix and queue name)');
+    }
+    this.scripts = new ScriptSet(hooks?.source);
     this.waiter = new WorkWaiter(this.redis, this.key(KEY.wake), this.timeoutMs);
+    this.scheduleOps = new Schedules<T>({
+      redis: this.redis, base: this.keys.base, timeoutMs: this.timeoutMs, maxAttempts: this.maxAttempts,
+      encode: (payload) => this.codec.encode(payload), decode: (text) => this.codec.decode(text),
+      run: async (name, args) => await this.run(name, args),
+    });
   }
 
   /** The hash-tagged base every key of this queue starts with, `{prefix:name}`. */
@@ -96,13 +142,17 @@ export class TaskQueue<T = unknown> {
     return result as PutResult;
   }
 
-  /** Adds many messages atomically, in order, in one round trip. */
+  /**
+   * Adds many messages atomically, in order, in one round trip. All or nothing: when a hook's check
+   * refuses one message, nothing of the batch is written ({@link MessageRefusedError}). A message the
+   * hook itself refuses (outcome `refused`, e.g. a duplicate) does not stop the others.
+   */
   async putMany(messages: ReadonlyArray<{ payload: T } & PutOptions>): Promise<PutResult[]> {
     if (!Array.isArray(messages) || messages.length === 0) {
       throw new InvalidArgumentError('messages', 'a non-empty array of { payload, ...options }', messages);
     }
     // Validate and encode everything before anything is sent: a bad message writes nothing.
-    const args: (string | number)[] = [messages.length];
+    const args: (string | number)[] = [messages.length, this.maxQueued];
     const ids: string[] = [];
     messages.forEach((message, index) => {
       const at = messages.length === 1 ? 'options' : `messages[${index}]`;
@@ -112,10 +162,30 @@ export class TaskQueue<T = unknown> {
       const maxAttempts = checkInteger(`${at}.maxAttempts`, message.maxAttempts ?? this.maxAttempts, 1, 1_000_000);
       const vars = checkVars(`${at}.vars`, message.vars);
       const hook = checkHookName(`${at}.hook`, message.hook);
-      args.push(id, this.encode(message.payload, `${messages.length === 1 ? 'payload' : `messages[${index}].payload`}`), delayMs, maxAttempts, vars ? JSON.stringify(vars) : '', hook);
+      const priority = checkInteger(`${at}.priority`, message.priority ?? 0, -100, 100);
+      const group = checkScopes(`${at}.scopes`, message.scopes);
+      args.push(
+        id, this.encode(message.payload, `${messages.length === 1 ? 'payload' : `messages[${index}].payload`}`), delayMs, maxAttempts,
+        vars ? JSON.stringify(vars) : '', hook, priority, group,
+      );
       ids.push(id);
     });
-    const reply = (await this.run('put', args)) as string[];
+    let reply: string[];
+    let replicas = 0;
+    try {
+      if (this.waitReplicas === 0) {
+        reply = (await this.run('put', args)) as string[];
+      } else {
+        ({ reply, replicas } = await this.runAndWait('put', args));
+      }
+    } catch (error) {
+      const refused = /HOTQ_REFUSED (\d+) (.*)$/s.exec(String((error as Error).message));
+      if (refused) throw new MessageRefusedError(Number(refused[1]), refused[2] ?? '', messages.length);
+      const full = /HOTQ_FULL (\d+) (\d+)/.exec(String((error as Error).message));
+      if (full) throw new QueueFullError(Number(full[1]), Number(full[2]), messages.length);
+      throw error;
+    }
+    if (replicas < this.waitReplicas) throw new NotReplicatedError(replicas, this.waitReplicas, this.waitReplicasTimeoutMs, ids);
     return ids.map((id, index) => {
       const outcome = reply[index * 2] as PutResult['outcome'];
       const detail = reply[index * 2 + 1];
@@ -241,6 +311,22 @@ export class TaskQueue<T = unknown> {
     return outcome === 'refused' ? { outcome, refusal: detail } : { outcome };
   }
 
+  /**
+   * Calls `listener` with the id of each message leased to `consumer` that someone asks to stop
+   * ({@link TaskQueue.remove} of a leased message), as the request is made: pushed over Redis
+   * pub/sub, on a connection of its own, so the consumer need not wait for its next
+   * {@link TaskQueue.extend}. A push can be missed (during a reconnect): extend still reports the
+   * request (`cancelRequested`), so keep renewing leases. Waits for Redis as long as it takes;
+   * `ready` resolves once listening.
+   */
+  listenForStops(consumer: string, listener: (id: string) => void): StopListener {
+    if (typeof consumer !== 'string' || consumer.length > 200) {
+      throw new InvalidArgumentError('consumer', 'a string of at most 200 characters', consumer);
+    }
+    if (typeof listener !== 'function') throw new InvalidArgumentError('listener', 'a function', listener);
+    return listenForStops(this.redis, stopChannel(this.keys.base, consumer), listener);
+  }
+
   /** Stops consumers from taking messages until {@link TaskQueue.resume}. */
   async pause(): Promise<void> {
     await withTimeout(this.redis.set(this.key(KEY.paused), '1'), this.timeoutMs, 'pause');
@@ -260,16 +346,21 @@ export class TaskQueue<T = unknown> {
       .zcard(this.key(KEY.leased))
       .zcard(this.key(KEY.dead))
       .exists(this.key(KEY.paused))
-      .hgetall(this.key(KEY.stats));
-    const results = await withTimeout(pipeline.exec(), this.timeoutMs, 'stats');
-    const values = (results ?? []).map(([error, value]) => {
-      if (error) throw error;
-      return value;
-    });
+      .hgetall(this.key(KEY.stats))
+      .zrange(this.key(KEY.groups), '0', '-1');
+    const values = await this.readAll(pipeline, 'stats');
     const totals = (values[5] ?? {}) as Record<string, string>;
     const total = (name: string): number => Number(totals[name] ?? 0);
+    // On the scheduled path ready messages also wait in their groups (a second round trip).
+    const groups = values[6] as string[];
+    let grouped = 0;
+    if (groups.length > 0) {
+      const sizes = this.redis.pipeline();
+      for (const group of groups) sizes.zcard(`${this.keys.base}:pq:${group}`);
+      grouped = (await this.readAll(sizes, 'stats')).reduce<number>((sum, size) => sum + Number(size), 0);
+    }
     return {
-      ready: values[0] as number,
+      ready: (values[0] as number) + grouped,
       delayed: values[1] as number,
       leased: values[2] as number,
       dead: values[3] as number,
@@ -281,6 +372,122 @@ export class TaskQueue<T = unknown> {
     };
   }
 
+  /**
+   * What the queue counted per minute over the last `minutes` minutes (1 to 60, default 60), oldest
+   * first, the current minute (still counting) last; minutes with nothing are zeros. The scripts count
+   * as they go, so the history is the same from every process and there the moment one asks. Two
+   * round trips.
+   * @throws {@link InvalidArgumentError} when `minutes` is not an integer from 1 to 60.
+   */
+  async throughput(minutes = MAX_HISTORY_MINUTES): Promise<MinuteCounts[]> {
+    checkInteger('minutes', minutes, 1, MAX_HISTORY_MINUTES);
+    return await readThroughput(this.redis, this.keys.base, minutes, this.timeoutMs);
+  }
+
+  /**
+   * Sets (replaces) the limit of one scope, in force for every consumer from their next reserve, with
+   * no restart: `rate` caps the starts in any window of `perMs` ms (a sliding window, exact across
+   * consumers), `concurrency` the leases held at once. A scope is `queue` (every message) or
+   * `<kind>:<name>`, matched against the messages' {@link PutOptions.scopes}. A message held back
+   * stays ready in its place, its attempt untouched, while messages of other scopes go ahead. While any
+   * limit is set, reserves take the scheduled path (docs/decisions/0015), and a put hands messages to
+   * waiting consumers by waking them rather than leasing directly. One round trip.
+   * @throws {@link InvalidArgumentError} naming the field (`scope`, `limit.rate.count`, ...); nothing written.
+   */
+  async setLimit(scope: string, limit: LimitSpec): Promise<Limit> {
+    return await setLimit(this.redis, this.limitKeys(), scope, limit, this.timeoutMs);
+  }
+
+  /**
+   * Removes the limit of one scope (false when there was none). Leases it counted give their slots
+   * back as they end. One round trip.
+   * @throws {@link InvalidArgumentError} for a malformed scope.
+   */
+  async removeLimit(scope: string): Promise<boolean> {
+    return await removeLimit(this.redis, this.limitKeys(), scope, this.timeoutMs);
+  }
+
+  /** The limits in force, by scope, with the leases and recent starts they count. Two round trips. */
+  async limits(): Promise<LimitUsage[]> {
+    return await readLimits(this.redis, this.limitKeys(), this.timeoutMs);
+  }
+
+  /**
+   * Sets how fast a waiting message's effective priority rises: by one level per `msPerLevel` ms of
+   * waiting (default 1000), so that a message of priority p waits at most about
+   * (100 - p) * msPerLevel behind messages of priority 100 submitted after it. 0 makes priorities
+   * strict (no ageing: a low priority waits as long as higher ones keep coming). Applies to messages
+   * that become ready from now on. One round trip.
+   */
+  async setPriorityAgeing(msPerLevel: number): Promise<void> {
+    const ms = checkInteger('msPerLevel', msPerLevel, 0, DAY_MS);
+    await withTimeout(this.redis.set(`${this.keys.base}:ageing`, String(ms)), this.timeoutMs, 'setPriorityAgeing');
+  }
+
+  /** The ageing in ms per priority level (0: strict priorities). */
+  async priorityAgeing(): Promise<number> {
+    const value = await withTimeout(this.redis.get(`${this.keys.base}:ageing`), this.timeoutMs, 'priorityAgeing');
+    return value === null ? DEFAULT_AGEING_MS : Number(value);
+  }
+
+  /**
+   * Creates or replaces schedule `id`: `spec.payload` put again and again, at the times of
+   * `spec.cron` (in `spec.tz`) or every `spec.everyMs` ms, between `startAt` and `endAt`, at most
+   * `limit` times. Each occurrence is a message whose id derives from the schedule id and its due
+   * time (a ULID of that time), made inside Redis by the consumers' reserve that finds it due, in
+   * the same atomic call that moves the schedule to its next time: no process, restart or resent
+   * call can make one occurrence twice, and none is lost to a crash between two steps. Misfire and
+   * overlap policies decide what happens after downtime and while the previous occurrence has not
+   * ended. Setting the same definition again changes nothing; a new one keeps the schedule's state
+   * (occurrences made, paused) and applies from its next due time after now. Deleting or cancelling an
+   * occurrence does not touch the schedule. Two round trips for a cron schedule (Redis's clock, then
+   * the write), one otherwise.
+   * @throws {@link InvalidArgumentError} naming the field (`cron`, `tz`, `everyMs`, `endAt`, ...): nothing written.
+   * @throws {@link MessageRefusedError} when the hooks' check refuses the occurrences' vars: nothing written.
+   */
+  async setSchedule(id: string, spec: ScheduleSpec<T>): Promise<SetScheduleResult<T>> {
+    return await this.scheduleOps.set(id, spec);
+  }
+
+  /** Schedule `id` with its next due time, or null. One round trip. */
+  async getSchedule(id: string): Promise<Schedule<T> | null> {
+    return await this.scheduleOps.get(id);
+  }
+
+  /** Every schedule of the queue, by id, with their next due times. Two round trips. */
+  async listSchedules(): Promise<Schedule<T>[]> {
+    return await this.scheduleOps.list();
+  }
+
+  /** Pauses schedule `id`: no occurrence until resumed. Null when there is none. One round trip. */
+  async pauseSchedule(id: string): Promise<Schedule<T> | null> {
+    return await this.scheduleOps.pause(id);
+  }
+
+  /**
+   * Resumes schedule `id` from its next due time after now (times that passed while it was paused
+   * are not made). Null when there is none. Two or three round trips.
+   */
+  async resumeSchedule(id: string): Promise<Schedule<T> | null> {
+    return await this.scheduleOps.resume(id);
+  }
+
+  /**
+   * Makes an occurrence of schedule `id` now, whatever its times, pause, end, limit or overlap; the
+   * schedule's own times are not moved. Null when there is no such schedule. One round trip.
+   */
+  async runSchedule(id: string): Promise<ScheduleRun | null> {
+    return await this.scheduleOps.run(id);
+  }
+
+  /**
+   * Deletes schedule `id` (false when there was none): no occurrence is made after this, while those
+   * already made stay messages like any other. One round trip.
+   */
+  async removeSchedule(id: string): Promise<boolean> {
+    return await this.scheduleOps.remove(id);
+  }
+
   /** The newest dead letters, newest first. */
   async deadLetters(options: { limit?: number } = {}): Promise<DeadLetter<T>[]> {
     const limit = checkInteger('options.limit', options.limit ?? 50, 1, 1_000);
@@ -288,8 +495,10 @@ export class TaskQueue<T = unknown> {
     const letters: DeadLetter<T>[] = [];
     for (let index = 0; index < entries.length; index += 2) {
       const id = entries[index] as string;
-      const [payload, attempts, reason] = await withTimeout(
-        this.redis.hmget(`${this.keys.base}:m:${id}`, 'p', 'a', 'r'), this.timeoutMs, 'deadLetters');
+      const [[inline, attempts, reason], stored] = await withTimeout(Promise.all([
+        this.redis.hmget(`${this.keys.base}:job:${id}`, 'P', 'A', 'R'), this.redis.get(`${this.keys.base}:payload:${id}`),
+      ]), this.timeoutMs, 'deadLetters');
+      const payload = inline ?? stored;
       if (payload === null || payload === undefined) continue;
       let decoded: T | string = payload;
       try {
@@ -302,9 +511,27 @@ export class TaskQueue<T = unknown> {
     return letters;
   }
 
+  /**
+   * Checks that the queue's keys in Redis are in the layout this version uses, and records it on a
+   * new queue. Every other call does this by itself before its first command; call it at start-up
+   * to fail early. One round trip, once per TaskQueue object.
+   * @throws {@link LayoutMismatchError} when the keys were written by another version (nothing changed).
+   */
+  async checkLayout(): Promise<void> {
+    this.layoutChecked ??= withTimeout(checkLayout(this.redis, this.keys.base), this.timeoutMs, 'checkLayout').catch((error: unknown) => {
+      // Only a mismatch is final; a Redis that did not answer is asked again next time.
+      if (!(error instanceof LayoutMismatchError)) this.layoutChecked = undefined;
+      throw error;
+    });
+    await this.layoutChecked;
+  }
+
   /** Closes the connection this queue opened for blocking waits (not the one it was given). */
   async close(): Promise<void> {
     this.waiter.close();
+    await this.scheduleOps.settled();
+    this.putConnection?.disconnect();
+    this.putConnection = undefined;
   }
 
   /** Unique per reserve call: this queue object's random seed and a counter (no crypto call). */
@@ -316,9 +543,11 @@ export class TaskQueue<T = unknown> {
     count: number, leaseMs: number, consumer: string, tokenPrefix: string, waiter: string, waitMs: number, ackArgs: (string | number)[],
   ) {
     const reply = (await this.run('reserve', [count, leaseMs, consumer, tokenPrefix, this.deadRetentionMs, waiter, waitMs, ...ackArgs])) as [
-      number[], string[], number,
+      number[], string[], number, number,
     ];
-    const [ackReply, flat, hint] = reply;
+    const [ackReply, flat, hint, refill] = reply;
+    // A cron schedule is running short of due times: computed here (Lua cannot), in the background.
+    if (refill === 1) this.scheduleOps.refillSoon();
     return { acked: ackReply.map((value) => value === 1), messages: await this.toMessages(flat), hint: Number(hint) };
   }
 
@@ -375,11 +604,49 @@ export class TaskQueue<T = unknown> {
     return text;
   }
 
+  private limitKeys(): { base: string; limits: string; wake: string } {
+    return { base: this.keys.base, limits: this.key(KEY.limits), wake: this.key(KEY.wake) };
+  }
+
+  /** Runs a pipeline of reads and returns their values, throwing the first error. */
+  private async readAll(pipeline: ReturnType<(Redis | Cluster)['pipeline']>, name: string): Promise<unknown[]> {
+    const results = await withTimeout(pipeline.exec(), this.timeoutMs, name);
+    return (results ?? []).map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    });
+  }
+
   private key(index: number): string {
     return this.keys.fixed[index] as string;
   }
 
+  /**
+   * `run` followed by `WAIT` in the same round trip, over the put connection: a WAIT holds up the
+   * commands behind it on its connection until the replicas answer, which reads and reserves on the
+   * shared connection must not wait for.
+   */
+  private async runAndWait(name: ScriptName, args: (string | number)[]): Promise<{ reply: string[]; replicas: number }> {
+    await this.checkLayout();
+    if (this.putConnection === undefined) {
+      // Its first commands wait for it to connect (bounded below), whatever the shared one does.
+      this.putConnection = duplicateClient(this.redis, { enableOfflineQueue: true });
+      this.putConnection.on('error', () => {
+        // It reconnects by itself; a put meanwhile fails with RedisUnavailableError.
+      });
+    }
+    const work = this.scripts.runAndWait(this.putConnection, name, this.keys.fixed, [this.keys.base, ...args], this.waitReplicas, this.waitReplicasTimeoutMs);
+    try {
+      const { reply, replicas } = await withTimeout(work, this.timeoutMs + this.waitReplicasTimeoutMs, name);
+      return { reply: reply as string[], replicas };
+    } catch (error) {
+      if (error instanceof QueueError) throw error;
+      throw new QueueError('script_failed', `TaskQueue ${name} failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
   private async run(name: ScriptName, args: (string | number)[]): Promise<unknown> {
+    await this.checkLayout();
     try {
       return await withTimeout(this.scripts.run(this.redis, name, this.keys.fixed, [this.keys.base, ...args]), this.timeoutMs, name);
     } catch (error) {

@@ -21,7 +21,9 @@ afterAll(async () => {
 });
 
 function makeQueue<T>(name: string): TaskQueue<T> {
-  const queue = new TaskQueue<T>({ redis: client, name, leaseMs: 200 });
+  // Leases long enough that a loaded machine (CI runs many suites at once) expires only the one the
+  // test lets run out.
+  const queue = new TaskQueue<T>({ redis: client, name, leaseMs: 1_000 });
   queues.push(queue as TaskQueue);
   return queue;
 }
@@ -40,7 +42,7 @@ describe('TaskQueue on Redis Cluster', () => {
     expect(messages.map((m) => m.payload.n)).toEqual([1, 2, 3]);
     expect(await consumer.ack(messages[0]!)).toBe(true);
     expect(await consumer.nack(messages[1]!, { delayMs: 10 })).toBe('retry');
-    await sleep(300); // the third lease runs out; the delayed and retried ones come due
+    await sleep(1_100); // the third lease runs out; the delayed and retried ones come due
     const again = await consumer.reserve({ count: 5 });
     expect(again.messages.map((m) => m.payload.n).sort()).toEqual([2, 3, 4]);
     for (const message of again.messages) expect(await consumer.ack(message)).toBe(true);

@@ -191,7 +191,7 @@ describe('TaskQueue delivery', () => {
     const queue = makeQueue({ name: uniqueName('q') });
     await queue.put('fine', { id: 'm1' });
     // Corrupt the stored payload the way a foreign producer might.
-    await redis.hset(`${queue.keyBase}:m:m1`, 'p', '{not json');
+    await redis.hset(`${queue.keyBase}:job:m1`, 'P', '{not json');
     expect((await queue.reserve()).messages).toEqual([]);
     const [letter] = await queue.deadLetters();
     expect(letter?.id).toBe('m1');

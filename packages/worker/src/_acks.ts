@@ -37,17 +37,18 @@ export class Acks {
 
   /** A success or a cancellation: written with the next reserve call, or at once when stopping. */
   queue(job: HeldJob, request: AckRequest): void {
+    job.moveTo('acking');
     this.pending.push({ job, request });
     if (this.stopping()) this.jobWrites.track(this.flush());
     else this.lanes.kick();
   }
 
-  /** Every ack waiting, now on its way (see HeldJob.ackInFlight). */
+  /** Every ack waiting, now on its way (phase `ack-in-flight`). */
   take(): readonly PendingAck[] {
     const batch = this.pending;
     if (batch.length === 0) return NO_ACKS;
     this.pending = [];
-    for (const pending of batch) pending.job.ackInFlight = true;
+    for (const pending of batch) pending.job.moveTo('ack-in-flight');
     return batch;
   }
 
@@ -79,7 +80,7 @@ export class Acks {
   /** Acks that could not be written: kept for the next try when Redis is away, else tried one by one. */
   failed(batch: readonly PendingAck[], error: unknown): void {
     // No longer riding on a reserve call: the heartbeat renews their leases again meanwhile.
-    for (const { job } of batch) job.ackInFlight = false;
+    for (const { job } of batch) job.moveTo('acking');
     if (isUnavailable(error)) {
       this.pending.unshift(...batch.filter(({ job }) => this.held.holds(job)));
       return;

@@ -1,7 +1,9 @@
 // The hotq-worker command line: flags win over environment variables, which win over defaults.
 // Everything is checked, and the handlers module loaded, before anything touches Redis.
 import { readFileSync } from 'node:fs';
+import { describeRedisConnection, parseRedisConnection, type RedisConnection } from '@hotq/queue-core';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createWorker } from './worker.js';
 import type { Isolation, Worker } from './worker-types.js';
@@ -9,10 +11,12 @@ import type { Handlers } from './handler-types.js';
 import { loadHandlersModule } from './_handlers-module.js';
 import { createLogger, LOG_LEVELS } from './_logger.js';
 import { DEFAULTS, LIMITS } from './_options.js';
-import { maskRedisUrl } from './_redis.js';
+import { connectDeployment, maskRedisUrl } from './_redis.js';
 
 export interface CliConfig {
   redisUrl: string;
+  /** The deployment: REDIS_URL's server, or a Cluster or Sentinel master (REDIS_URL then gives credentials and TLS). */
+  connection: RedisConnection;
   queue: string;
   prefix: string;
   concurrency: number;
@@ -73,7 +77,10 @@ export function program(): Command {
   return command
     .description('Take jobs from a hotq queue and run them. Demo job types: echo, sleep, fail, wordcount, stats.')
     .version(version())
-    .addOption(new Option('--redis-url <url>', 'Redis to use').env('REDIS_URL').default('redis://127.0.0.1:6379/0').argParser(redisUrl))
+    .addOption(new Option('--redis-url <url>', 'Redis to use; with a cluster or sentinels, the user, password and TLS (and the db with sentinels)').env('REDIS_URL').default('redis://127.0.0.1:6379/0').argParser(redisUrl))
+    .addOption(new Option('--redis-cluster-nodes <host:port,...>', 'seed nodes of a Redis Cluster').env('REDIS_CLUSTER_NODES'))
+    .addOption(new Option('--redis-sentinels <host:port,...>', 'sentinels of a Sentinel deployment').env('REDIS_SENTINELS'))
+    .addOption(new Option('--redis-sentinel-name <name>', 'the master\'s name the sentinels know (default mymaster)').env('REDIS_SENTINEL_NAME'))
     .addOption(new Option('--queue <name>', 'queue name').env('HOTQ_QUEUE').default(DEFAULTS.queue).argParser(name))
     .addOption(new Option('--prefix <prefix>', 'key prefix').env('HOTQ_PREFIX').default(DEFAULTS.prefix).argParser(name))
     .addOption(
@@ -106,9 +113,18 @@ export function program(): Command {
 export function parse(argv: readonly string[]): CliConfig {
   const command = program();
   command.parse([...argv]);
-  const options = command.opts<Omit<CliConfig, 'handlers'> & { handlers?: string }>();
+  const { redisClusterNodes, redisSentinels, redisSentinelName, ...options } = command.opts<Omit<CliConfig, 'handlers' | 'connection'> & {
+    handlers?: string; redisClusterNodes?: string; redisSentinels?: string; redisSentinelName?: string;
+  }>();
   if (options.handlers === '') command.error('error: option \'--handlers <path>\' needs a path.', { exitCode: 1 });
-  return { ...options, handlers: options.handlers, id: options.id };
+  let connection: RedisConnection;
+  try {
+    connection = parseRedisConnection({ url: options.redisUrl, clusterNodes: redisClusterNodes, sentinels: redisSentinels, sentinelName: redisSentinelName });
+  } catch (error) {
+    // A deployment that cannot be: a usage error, exit 2 (the message names the variable and the flag).
+    return command.error(`error: ${(error as Error).message}`, { exitCode: 2, code: 'hotq.invalidRedisDeployment' });
+  }
+  return { ...options, connection, handlers: options.handlers, id: options.id };
 }
 
 /** Runs the command: parse, load handlers, start, and stop on SIGINT/SIGTERM. */
@@ -126,10 +142,17 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
   }
   const logger = createLogger(config.logLevel, 1);
+  // One server: the worker opens its connection from the URL. A Cluster or a Sentinel master: the
+  // command opens it with the worker's connection settings, and the process's exit closes it.
+  let deployment: Redis | Cluster | undefined;
+  if (config.connection.kind !== 'standalone') {
+    deployment = connectDeployment(config.connection, `hotq-worker:${config.id ?? 'cli'}`);
+    deployment.on('error', (error: Error) => logger.debug({ err: { message: error.message } }, 'Redis connection error'));
+  }
   let worker: Worker;
   try {
     worker = createWorker({
-      redisUrl: config.redisUrl,
+      ...(deployment === undefined ? { redisUrl: config.redisUrl } : { redis: deployment }),
       queue: config.queue,
       prefix: config.prefix,
       concurrency: config.concurrency,
@@ -145,7 +168,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.exit(1);
   }
   handleSignals(worker, logger);
-  logger.info({ redis: maskRedisUrl(config.redisUrl), queue: config.queue, prefix: config.prefix }, 'connecting');
+  logger.info({ redis: config.connection.kind === 'standalone' ? maskRedisUrl(config.redisUrl) : describeRedisConnection(config.connection), queue: config.queue, prefix: config.prefix }, 'connecting');
   try {
     await worker.start();
   } catch (error) {

@@ -29,12 +29,8 @@ export class FinalWrites {
 
   /** Queues `job`'s lease to be handed back by {@link FinalWrites.run}. */
   handBack(job: HeldJob): void {
+    job.moveTo('handing-back');
     this.toRelease.push(job);
-  }
-
-  /** Whether `job`'s lease is queued to be handed back (the heartbeat leaves it alone then). */
-  handsBack(job: HeldJob): boolean {
-    return this.toRelease.includes(job);
   }
 
   /** Acks and releases still pending, and failures in flight; retried until FINAL_WRITES_MS. */

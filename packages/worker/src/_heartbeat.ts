@@ -4,7 +4,6 @@ import type { TaskQueue } from '@hotq/queue-core';
 import type { JobMessage, JobsStore, WorkerInfo } from '@hotq/jobs-store';
 import type { Acks } from './_acks.js';
 import type { Connection } from './_connection.js';
-import type { FinalWrites } from './_final-writes.js';
 import type { HeldJob, HeldJobs } from './_held-job.js';
 import type { JobRunner } from './_job-runner.js';
 import { errorFields } from './_logger.js';
@@ -24,7 +23,6 @@ export interface HeartbeatParts {
   readonly held: HeldJobs;
   readonly runner: JobRunner;
   readonly acks: Acks;
-  readonly finalWrites: FinalWrites;
   readonly log: Logger;
 }
 
@@ -64,8 +62,8 @@ export class Heartbeat {
   }
 
   private async beatOnce(): Promise<void> {
-    const { options, tasks, store, held, runner, finalWrites, connection, log } = this.parts;
-    const jobs = held.list().filter((job) => !job.ackInFlight && !finalWrites.handsBack(job));
+    const { options, tasks, store, held, runner, connection, log } = this.parts;
+    const jobs = held.list().filter((job) => job.renewable);
     const info: WorkerInfo = {
       id: options.id,
       host: hostname(),

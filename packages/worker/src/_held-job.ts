@@ -4,6 +4,31 @@ import type { JobMessage } from '@hotq/jobs-store';
 import type { ProgressValue } from './handler-types.js';
 
 /**
+ * Where a held job is, from the lease taken to the outcome written. The one state of a job in the
+ * worker: every part reads it, and only {@link HeldJob.moveTo} changes it, along {@link NEXT_PHASES}.
+ *
+ * - `running`: its handler runs (or is about to); no outcome decided yet.
+ * - `acking`: a success or a cancellation was decided; its ack waits to ride on a reserve call (or
+ *   is being written alone, after a batch failed).
+ * - `ack-in-flight`: its ack rides on a reserve call in flight. The heartbeat leaves the lease alone:
+ *   an extend would reach Redis after the ack (same connection, in order) and only be refused.
+ * - `failing`: a failure was decided; its nack is being written.
+ * - `handing-back`: the worker is stopping and will release the lease unused (the heartbeat leaves it alone).
+ * - `ended`: the outcome was written or given up, or the lease was lost: the worker lets the job go.
+ */
+export type JobPhase = 'running' | 'acking' | 'ack-in-flight' | 'failing' | 'handing-back' | 'ended';
+
+/** The moves a held job may make; any other is a bug, and {@link HeldJob.moveTo} says which. */
+export const NEXT_PHASES: Readonly<Record<JobPhase, readonly JobPhase[]>> = {
+  running: ['acking', 'failing', 'handing-back', 'ended'],
+  acking: ['ack-in-flight', 'ended'],
+  'ack-in-flight': ['acking', 'ended'],
+  failing: ['ended'],
+  'handing-back': ['ended'],
+  ended: [],
+};
+
+/**
  * A lease this worker holds: its handler runs, or its outcome is still being written.
  *
  * Made once per job, so everything a job may never need (its abort signal, its logger) is made on
@@ -11,15 +36,8 @@ import type { ProgressValue } from './handler-types.js';
  * thousands of jobs per second is a good part of the worker's CPU.
  */
 export class HeldJob {
-  /** An outcome was chosen; the handler's own result, if it comes later, is ignored. */
-  decided = false;
-  /** Its handler holds one of the worker's slots (until it ends, or is abandoned). */
+  /** Its handler holds one of the worker's slots (until it ends, or is abandoned): a resource, apart from the phase. */
   holdsSlot = false;
-  /**
-   * Its ack rides on a reserve call in flight. The heartbeat leaves its lease alone then: an extend
-   * would reach Redis after the ack (same connection, in order) and only be refused.
-   */
-  ackInFlight = false;
   /** Stops the handler at the job's `timeoutMs` (only jobs that have one get a timer). */
   timeoutTimer: NodeJS.Timeout | undefined;
   /** Frees the slot of a stopped handler that ignores its signal. */
@@ -30,6 +48,7 @@ export class HeldJob {
   progressWrite: Promise<void> | undefined;
   /** What every write about this job is fenced with. */
   readonly lease: Lease;
+  private current: JobPhase = 'running';
   private controller: AbortController | undefined;
   private stopReason: Error | undefined;
   private logger: Logger | undefined;
@@ -44,6 +63,33 @@ export class HeldJob {
   /** The job id. */
   get id(): string {
     return this.message.id;
+  }
+
+  /** Where the job is (see {@link JobPhase}). */
+  get phase(): JobPhase {
+    return this.current;
+  }
+
+  /** An outcome was chosen; the handler's own result, if it comes later, is ignored. */
+  get decided(): boolean {
+    return this.current !== 'running';
+  }
+
+  /** Whether the heartbeat renews its lease: not while an ack rides on a reserve call or a hand-back is queued. */
+  get renewable(): boolean {
+    return this.current === 'running' || this.current === 'acking' || this.current === 'failing';
+  }
+
+  /**
+   * Moves the job to `next`. Moving to `ended` again is allowed (several paths may let a job go);
+   * any other move not in {@link NEXT_PHASES} throws, naming both phases.
+   */
+  moveTo(next: JobPhase): void {
+    if (next === 'ended' && this.current === 'ended') return;
+    if (!NEXT_PHASES[this.current].includes(next)) {
+      throw new Error(`job ${this.id}: cannot move from ${this.current} to ${next}`);
+    }
+    this.current = next;
   }
 
   /** The handler's signal, made on first use; already aborted when the job was stopped before. */
@@ -86,8 +132,9 @@ export class HeldJobs {
     return this.byId.get(job.id) === job;
   }
 
-  /** Lets go of `job` (a newer lease of the same job, if any, stays). */
+  /** Lets go of `job`, which ends it (a newer lease of the same job, if any, stays held). */
   forget(job: HeldJob): void {
+    job.moveTo('ended');
     if (this.holds(job)) this.byId.delete(job.id);
   }
 

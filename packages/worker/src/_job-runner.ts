@@ -182,7 +182,6 @@ export class JobRunner {
   /** Decides the job's outcome (the first decision stands) and hands it to the write that records it. */
   private decide(job: HeldJob, decision: Decision): void {
     if (job.decided) return;
-    job.decided = true;
     if (job.timeoutTimer !== undefined) clearTimeout(job.timeoutTimer);
     this.changed();
     const { acks, jobWrites } = this.parts;

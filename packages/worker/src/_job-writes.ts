@@ -33,6 +33,7 @@ export class JobWrites {
 
   /** A failure: retried after a backoff, or failed for good (non-retryable, or the last attempt). */
   failure(job: HeldJob, error: ErrorInfo): void {
+    job.moveTo('failing');
     const { attempt, maxAttempts } = job.message;
     const last = error.nonRetryable || attempt >= maxAttempts;
     const delayMs = last ? 0 : retryDelay(attempt, this.backoff);

@@ -1,52 +1,32 @@
-import { Redis, type Cluster } from 'ioredis';
-import { QueueError } from '@hotq/queue-core';
+import { connectRedis as connect, type RedisConnection } from '@hotq/queue-core';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 
 /** Bound on calls that queue-core does not bound itself (presence, progress, quit). */
 export const CALL_TIMEOUT_MS = 10_000;
 
-/** A connection the worker owns: commands wait for a reconnect (bounded by the callers' timeouts). */
-export function connectRedis(url: string, connectionName: string): Redis {
-  return new Redis(url, {
+/** How the worker's own connections behave: commands wait for a reconnect (bounded by the callers' timeouts). */
+function workerOptions(connectionName: string): RedisOptions {
+  return {
     maxRetriesPerRequest: null,
     enableOfflineQueue: true,
     // Reconnect forever, backing off to one attempt per second.
     retryStrategy: (times) => Math.min(50 * times, 1_000),
     connectionName,
-  });
+  };
 }
 
-/**
- * Whether an error means "Redis could not be reached" (worth retrying the same call later), as
- * opposed to a refusal or a bug that would fail the same way again.
- */
-export function isUnavailable(error: unknown): boolean {
-  if (error instanceof QueueError) return error.code === 'redis_unavailable';
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  return (
-    error.name === 'MaxRetriesPerRequestError' ||
-    error.name === 'TimeoutError' ||
-    code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT' ||
-    /Connection is closed|Stream isn't writeable|LOADING|did not answer/.test(error.message)
-  );
+/** A connection the worker owns, to one server from its URL. */
+export function connectRedis(url: string, connectionName: string): Redis {
+  return connect({ kind: 'standalone', url }, workerOptions(connectionName)) as Redis;
 }
 
-/** Rejects with a TimeoutError when `work` has not settled within `ms`. */
-export async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new Error(`Redis did not answer ${what} within ${ms} ms`);
-      error.name = 'TimeoutError';
-      reject(error);
-    }, ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** A connection the worker owns, to any deployment (one server, a Cluster, a Sentinel master). */
+export function connectDeployment(connection: RedisConnection, connectionName: string): Redis | Cluster {
+  return connect(connection, workerOptions(connectionName));
 }
+
+// One rule and one bound for every package: queue-core's.
+export { isRedisUnavailable as isUnavailable, withTimeout } from '@hotq/queue-core';
 
 /** Redis's `maxmemory-policy`, or null when the server does not say (CONFIG may be disabled). */
 export async function evictionPolicy(redis: Redis | Cluster): Promise<string | null> {

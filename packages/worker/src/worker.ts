@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { TaskQueue } from '@hotq/queue-core';
+import { LayoutMismatchError, TaskQueue, type StopListener } from '@hotq/queue-core';
 import { JobsStore, type JobMessage } from '@hotq/jobs-store';
 import { WorkerError } from './errors.js';
 import type { StopOptions, Worker, WorkerOptions, WorkerState } from './worker-types.js';
@@ -17,6 +17,23 @@ import { resolveOptions, type ResolvedOptions } from './_options.js';
 import { isUnavailable } from './_redis.js';
 import { ReserveLanes, type LaneHost } from './_reserve-lanes.js';
 import { ThreadPool } from './_thread-pool.js';
+import { delay } from './_waits.js';
+
+/** The parts of a started worker, made together by start() (see the class comment below). */
+interface RunningParts {
+  readonly executor: Executor;
+  readonly connection: Connection;
+  readonly tasks: TaskQueue<JobMessage>;
+  readonly jobWrites: JobWrites;
+  /** The reserve calls: acks out, jobs in. */
+  readonly lanes: ReserveLanes;
+  readonly acks: Acks;
+  readonly finalWrites: FinalWrites;
+  readonly runner: JobRunner;
+  readonly heartbeat: Heartbeat;
+  /** Cancellations pushed to this worker as they are asked for (the heartbeat is the fallback). */
+  readonly stops: StopListener;
+}
 
 /**
  * The runtime behind {@link createWorker}.
@@ -44,16 +61,8 @@ class WorkerRuntime implements Worker {
   private readonly log: Logger;
   /** Every lease held, by job id. */
   private readonly held = new HeldJobs();
-  private executor!: Executor;
-  private connection!: Connection;
-  private tasks!: TaskQueue<JobMessage>;
-  private jobWrites!: JobWrites;
-  /** The reserve calls: acks out, jobs in. */
-  private lanes!: ReserveLanes;
-  private acks!: Acks;
-  private finalWrites!: FinalWrites;
-  private runner!: JobRunner;
-  private heartbeat!: Heartbeat;
+  /** The parts of the running worker, made together by start(). */
+  private madeParts: RunningParts | undefined;
 
   private starting = false;
   private stopping = false;
@@ -83,22 +92,27 @@ class WorkerRuntime implements Worker {
       throw new WorkerError('invalid_state', `start() was called on a worker that is ${this.starting ? 'starting' : this.currentState}`);
     }
     this.starting = true;
+    let executor: Executor;
     try {
-      this.executor = await this.startExecutor();
+      executor = await this.startExecutor();
     } finally {
       this.starting = false;
     }
     if (this.stopping$ !== undefined) {
-      await this.executor.close();
+      await executor.close();
       throw new WorkerError('invalid_state', 'the worker was stopped while it was starting');
     }
-    this.served = [...this.executor.types].sort();
+    this.served = [...executor.types].sort();
     const { options } = this;
-    this.makeParts();
+    const parts = (this.madeParts = this.makeParts(executor));
+    await this.refuseOtherLayout(parts, executor);
+    // Listening for cancellations before taking jobs, unless Redis is slow to answer (the heartbeat
+    // reports them meanwhile).
+    await Promise.race([parts.stops.ready, delay(1_000)]);
     this.currentState = 'running';
-    void this.connection.warnOnEviction();
-    this.heartbeat.start();
-    this.lanes.kick();
+    void parts.connection.warnOnEviction();
+    parts.heartbeat.start();
+    parts.lanes.kick();
     this.log.info(
       { concurrency: options.concurrency, isolation: options.isolation, leaseMs: options.leaseMs, types: this.served },
       'worker started',
@@ -106,29 +120,58 @@ class WorkerRuntime implements Worker {
   }
 
   /**
+   * Keys written by another version of hotq are never worked on as this one's: start() fails with
+   * the reason. A Redis that does not answer yet is no reason to fail: the worker waits for it, and
+   * its first reserve checks the layout again.
+   */
+  private async refuseOtherLayout(parts: RunningParts, executor: Executor): Promise<void> {
+    try {
+      await parts.tasks.checkLayout();
+    } catch (error) {
+      if (!(error instanceof LayoutMismatchError)) return;
+      await parts.stops.close();
+      await parts.connection.close();
+      await executor.close();
+      this.currentState = 'stopped';
+      throw error;
+    }
+  }
+
+  /**
    * Connects to Redis and makes the parts of the running worker, each after the parts it uses (the
    * reserve calls reach those made after them through laneHost(), at call time).
    */
-  private makeParts(): void {
-    const { options, log, held, id, executor, served } = this;
+  private makeParts(executor: Executor): RunningParts {
+    const { options, log, held, id, served } = this;
     const stopping = (): boolean => this.stopping;
-    const connection = (this.connection = new Connection(options, log));
+    const connection = new Connection(options, log);
     const { redis } = connection;
     const store = new JobsStore({ redis, prefix: options.prefix, queue: options.queue });
-    const tasks = (this.tasks = new TaskQueue<JobMessage>({
+    const tasks = new TaskQueue<JobMessage>({
       redis,
       name: options.queue,
       prefix: options.prefix,
       hooks: store.queueHooks(),
       leaseMs: options.leaseMs,
-    }));
-    const jobWrites = (this.jobWrites = new JobWrites(tasks, store, held, connection, options.backoff, log));
-    const lanes = (this.lanes = new ReserveLanes(tasks, id, this.laneHost()));
-    const acks = (this.acks = new Acks(tasks, id, held, jobWrites, lanes, stopping, log));
-    const finalWrites = (this.finalWrites = new FinalWrites(tasks, held, acks, jobWrites, log));
-    const runner = (this.runner = new JobRunner({ workerId: id, served, executor, store, held, acks, jobWrites, finalWrites, lanes, stopping, log }));
+    });
+    const jobWrites = new JobWrites(tasks, store, held, connection, options.backoff, log);
+    const lanes = new ReserveLanes(tasks, id, this.laneHost(jobWrites));
+    const acks = new Acks(tasks, id, held, jobWrites, lanes, stopping, log);
+    const finalWrites = new FinalWrites(tasks, held, acks, jobWrites, log);
+    const runner = new JobRunner({ workerId: id, served, executor, store, held, acks, jobWrites, finalWrites, lanes, stopping, log });
     const startedAt = new Date().toISOString();
-    this.heartbeat = new Heartbeat({ options, startedAt, tasks, store, connection, held, runner, acks, finalWrites, log });
+    const heartbeat = new Heartbeat({ options, startedAt, tasks, store, connection, held, runner, acks, log });
+    const stops = tasks.listenForStops(id, (jobId) => {
+      const job = held.get(jobId);
+      if (job !== undefined && !job.decided) runner.stopJob(job, 'cancelled');
+    });
+    return { executor, connection, tasks, jobWrites, lanes, acks, finalWrites, runner, heartbeat, stops };
+  }
+
+  /** The parts of the running worker; only asked for once start() made them. */
+  private get parts(): RunningParts {
+    if (this.madeParts === undefined) throw new WorkerError('invalid_state', 'the worker has not started');
+    return this.madeParts;
   }
 
   /** Handlers first: a module that cannot be loaded fails start() before Redis is touched. */
@@ -166,25 +209,29 @@ class WorkerRuntime implements Worker {
     return this.stopping$;
   }
 
-  /** What the reserve calls need from the worker (see ReserveLanes). */
-  private laneHost(): LaneHost {
+  /**
+   * What the reserve calls need from the worker (see ReserveLanes). The lanes are made before the
+   * parts that use them (acks, runner), so these reach those parts at call time, once all are made.
+   */
+  private laneHost(jobWrites: JobWrites): LaneHost {
     return {
       concurrency: this.options.concurrency,
-      writes: this.jobWrites.inFlight,
-      busySlots: () => this.runner.busySlots,
-      pendingAcks: () => this.acks.waiting,
-      takeAcks: () => this.acks.take(),
-      connected: () => this.connection.connected(),
-      untilReady: (signal) => this.connection.untilReady(signal),
+      writes: jobWrites.inFlight,
+      busySlots: () => this.parts.runner.busySlots,
+      pendingAcks: () => this.parts.acks.waiting,
+      takeAcks: () => this.parts.acks.take(),
+      connected: () => this.parts.connection.connected(),
+      untilReady: (signal) => this.parts.connection.untilReady(signal),
       received: (batch, acked, messages) => {
-        this.connection.noteAvailable();
-        this.acks.settle(batch, acked);
-        for (const message of messages) this.runner.begin(message);
+        const { connection, acks, runner } = this.parts;
+        connection.noteAvailable();
+        acks.settle(batch, acked);
+        for (const message of messages) runner.begin(message);
       },
       failed: (batch, error, stopping) => {
-        if (batch.length > 0) this.acks.failed(batch, error);
+        if (batch.length > 0) this.parts.acks.failed(batch, error);
         if (stopping) return;
-        if (isUnavailable(error)) this.connection.noteUnavailable(error);
+        if (isUnavailable(error)) this.parts.connection.noteUnavailable(error);
         else this.log.error(errorFields(error), 'taking jobs failed; retrying');
       },
       unexpected: (error) => this.log.error(errorFields(error), 'handling taken jobs failed unexpectedly'),
@@ -192,25 +239,27 @@ class WorkerRuntime implements Worker {
   }
 
   private async shutdown(graceMs: number): Promise<void> {
+    const { lanes, runner, finalWrites, heartbeat, executor, tasks, connection, stops } = this.parts;
     this.stopping = true;
     this.currentState = 'stopping';
     this.log.info({ running: this.running().length, graceMs }, 'worker stopping');
     // The calls in flight come back (a wait for work is interrupted); jobs they bring are handed back.
-    await this.lanes.stop();
+    await lanes.stop();
 
     // Grace: running jobs may finish; their outcomes are written as they do.
-    await this.runner.waitWhile(() => this.running().length > 0, Date.now() + graceMs);
+    await runner.waitWhile(() => this.running().length > 0, Date.now() + graceMs);
     const late = this.running();
     if (late.length > 0) this.log.info({ jobs: late }, 'grace time over; handing the remaining jobs back');
-    for (const job of this.held.list()) if (!job.decided) this.runner.stopJob(job, 'shutdown');
+    for (const job of this.held.list()) if (!job.decided) runner.stopJob(job, 'shutdown');
 
-    await this.finalWrites.run();
-    await this.heartbeat.stop();
+    await finalWrites.run();
+    await heartbeat.stop();
     // Handlers told to stop get a moment to end (abandoned ones free their slots after ABANDON_MS).
-    await this.runner.waitWhile(() => this.runner.busySlots > 0, Date.now() + ABANDON_MS + 1_000);
-    await this.executor.close();
-    await this.tasks.close();
-    await this.connection.close();
+    await runner.waitWhile(() => runner.busySlots > 0, Date.now() + ABANDON_MS + 1_000);
+    await executor.close();
+    await stops.close();
+    await tasks.close();
+    await connection.close();
     this.currentState = 'stopped';
     this.log.info('worker stopped');
   }

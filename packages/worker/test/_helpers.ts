@@ -122,7 +122,7 @@ export interface WorkerProcess {
 export function spawnWorker(args: readonly string[], env: Record<string, string | undefined> = {}): WorkerProcess {
   const cleanEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('HOTQ_') && key !== 'REDIS_URL') cleanEnv[key] = value;
+    if (value !== undefined && !key.startsWith('HOTQ_') && !key.startsWith('REDIS_')) cleanEnv[key] = value;
   }
   for (const [key, value] of Object.entries(env)) if (value !== undefined) cleanEnv[key] = value;
   const child = spawn(process.execPath, [binPath, ...args], { env: cleanEnv, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -77,6 +77,22 @@ describe('hotq-worker', () => {
     expect(trapConnections).toBe(0);
   });
 
+  it('refuses a Redis deployment that cannot be with exit code 2, naming the variable, before touching Redis', async () => {
+    const cases: Array<[string[], Record<string, string>, RegExp]> = [
+      [[], { REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_SENTINELS: '127.0.0.1:26379' }, /REDIS_CLUSTER_NODES \(--redis-cluster-nodes\) and REDIS_SENTINELS \(--redis-sentinels\) must be not both set/],
+      [['--redis-cluster-nodes', 'nodes.example'], {}, /REDIS_CLUSTER_NODES \(--redis-cluster-nodes\) must be a comma-separated list of host:port.*received "nodes.example"/],
+      [['--redis-sentinels', '127.0.0.1:26379,'], {}, /REDIS_SENTINELS \(--redis-sentinels\) must be .*an empty item/],
+      [['--redis-sentinel-name', 'other'], {}, /REDIS_SENTINEL_NAME \(--redis-sentinel-name\) must be set only with REDIS_SENTINELS/],
+    ];
+    const refusals = cases.map(([args, env]) => spawnWorker(['--redis-url', trapUrl, ...args], env));
+    children.push(...refusals);
+    for (const [index, child] of refusals.entries()) {
+      expect((await child.exited).code).toBe(2);
+      expect(child.stderr.join('')).toMatch(cases[index]![2]);
+    }
+    expect(trapConnections).toBe(0);
+  });
+
   it('refuses a handlers module that cannot be loaded, before touching Redis', async () => {
     const [broken, missing, wrong, threaded] = await Promise.all([
       refused(['--handlers', fixture('broken-handlers.mjs')]),

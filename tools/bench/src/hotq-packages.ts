@@ -16,13 +16,13 @@ const require = createRequire(import.meta.url);
 export interface PreparedSubmission {
   id: string;
   payload: unknown;
-  put: { id: string; delayMs?: number; maxAttempts?: number; vars?: Record<string, string> };
+  put: { id: string; delayMs?: number; maxAttempts?: number; vars?: Record<string, string>; priority?: number; scopes?: string[] };
 }
 
 /** The part of `JobsStore` the bench uses. */
 export interface JobsStoreLike {
-  queueHooks(): string;
-  prepareSubmission(input: { type: string; params?: Record<string, unknown> }): PreparedSubmission;
+  queueHooks(): string | { source: string; keyBase?: string };
+  prepareSubmission(input: { type: string; params?: Record<string, unknown>; priority?: number }): PreparedSubmission;
   counts(): Promise<Record<string, number>>;
 }
 

@@ -1,5 +1,5 @@
 /*
- * npm run bench [-- --quick | --smoke] [--rounds N] [--docs]
+ * npm run bench [-- --quick | --smoke] [--rounds N] [--docs] [--http-only]
  *
  * hotq, BullMQ and bee-queue side by side on ONE throwaway redis-server (never 127.0.0.1:6379), each
  * on its own database, everything flushed before every measurement, systems alternating within each
@@ -19,7 +19,7 @@ import { redisCostPerJob } from './phases/redis-cost.js';
 import { runThreeWay } from './phases/three-way.js';
 import { planFor } from './plan.js';
 import { render } from './render.js';
-import { consoleReport } from './report.js';
+import { consoleReport, httpMarkdown } from './report.js';
 import { advantages, type Results } from './results.js';
 import { describe, RunContext } from './run-context.js';
 import { BeeQueueSystem } from './systems/bee-queue.js';
@@ -27,7 +27,7 @@ import { BullmqSystem } from './systems/bullmq.js';
 import { HotqSystem } from './systems/hotq.js';
 import { PAYLOAD_BYTES, type BenchSystem } from './systems/system.js';
 
-const USAGE = 'usage: npm run bench [-- --quick | --smoke] [--rounds N (>= 3)] [--docs (rewrite the results section of docs/benchmarks.md)]\n';
+const USAGE = 'usage: npm run bench [-- --quick | --smoke] [--rounds N (>= 3)] [--docs (rewrite the results section of docs/benchmarks.md)] [--http-only (only the HTTP phase; writes results/http-latest.json)]\n';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -36,6 +36,7 @@ async function main(): Promise<number> {
       smoke: { type: 'boolean', default: false },
       rounds: { type: 'string' },
       docs: { type: 'boolean', default: false },
+      'http-only': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -43,6 +44,7 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (values['http-only']) return await httpOnly(planFor(values.smoke ? 'smoke' : values.quick ? 'quick' : 'full', values.rounds === undefined ? undefined : Number(values.rounds)));
   const plan = planFor(values.smoke ? 'smoke' : values.quick ? 'quick' : 'full', values.rounds === undefined ? undefined : Number(values.rounds));
   const loadAverageAtStart = loadavg();
   const jobsStore = await loadJobsStore();
@@ -105,6 +107,32 @@ async function main(): Promise<number> {
   for (const note of results.errors) process.stdout.write(`FAILED: ${describe(note)}\n`);
   ctx.log(`wrote ${[PATHS.results, ...written].join(', ')}`);
   return results.errors.length > 0 ? 1 : 0;
+}
+
+/** `--http-only`: the HTTP phase alone, on its own throwaway Redis; its results go to results/http-latest.json. */
+async function httpOnly(plan: ReturnType<typeof planFor>): Promise<number> {
+  const loadAverageAtStart = loadavg();
+  const [jobsStore, createWorker, createApp] = [await loadJobsStore(), await loadCreateWorker(), await loadCreateApp()];
+  const redis = await BenchRedis.start();
+  const ctx = new RunContext(plan, redis);
+  let http;
+  try {
+    ctx.log(`${plan.mode} HTTP-only run, ${plan.rounds} rounds, on a throwaway redis-server ${redis.version} at 127.0.0.1:${redis.port}; ${cpus().length} cores, load average ${loadAverageAtStart.map((value) => value.toFixed(2)).join(' ')}`);
+    http = await httpPhases(ctx, { createApp, JobsStore: jobsStore.ok ? jobsStore.value : undefined, workerLanded: createWorker.ok });
+  } finally {
+    await redis.stop();
+  }
+  const out = {
+    date: new Date().toISOString(), mode: plan.mode, rounds: plan.rounds, durationSeconds: Math.round(RunContext.elapsedSeconds() * 10) / 10,
+    machine: { cores: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', loadAverageAtStart: loadAverageAtStart.map((v) => Math.round(v * 100) / 100), loadAverageAtEnd: loadavg().map((v) => Math.round(v * 100) / 100) },
+    versions: versions(redis.version), http, errors: ctx.errors, skipped: ctx.skipped,
+  };
+  mkdirSync(dirname(PATHS.httpResults), { recursive: true });
+  writeFileSync(PATHS.httpResults, `${JSON.stringify(out, null, 2)}\n`);
+  process.stdout.write(`\n${httpMarkdown(http).join('\n')}\n`);
+  for (const note of [...ctx.skipped, ...ctx.errors]) process.stdout.write(`${describe(note)}\n`);
+  ctx.log(`wrote ${PATHS.httpResults}`);
+  return ctx.errors.length > 0 ? 1 : 0;
 }
 
 function versions(redisVersion: string): Record<string, string> {

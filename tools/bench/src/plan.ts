@@ -18,9 +18,10 @@ export interface Plan {
   /** autocannon: seconds per POST /jobs run, and its connections. */
   readonly httpSeconds: number;
   readonly httpConnections: number;
-  /** End-to-end jobs per run (POST to succeeded), requests in flight, worker concurrency. */
-  readonly e2eJobs: number;
-  readonly e2eInFlight: number;
+  /** POST /jobs/batch: jobs per request, and the connections sending them. */
+  readonly batchSize: number;
+  readonly batchConnections: number;
+  /** End to end (POST to succeeded, for httpSeconds on httpConnections): the worker's concurrency. */
   readonly e2eConcurrency: number;
   /** Jobs per system for the (untimed) command count under MONITOR. */
   readonly profileJobs: number;
@@ -40,8 +41,8 @@ const FULL: Plan = {
   listItems: 20_000,
   httpSeconds: 10,
   httpConnections: 32,
-  e2eJobs: 5_000,
-  e2eInFlight: 32,
+  batchSize: 100,
+  batchConnections: 8,
   e2eConcurrency: 32,
   profileJobs: 1_000,
   timeoutMs: 120_000,
@@ -56,8 +57,7 @@ const QUICK: Plan = {
   drainJobs: 5_000,
   latencySamples: 300,
   listItems: 5_000,
-  httpSeconds: 3,
-  e2eJobs: 1_500,
+  httpSeconds: 4,
   profileJobs: 500,
   timeoutMs: 60_000,
 };
@@ -71,7 +71,6 @@ const SMOKE: Plan = {
   latencySamples: 30,
   listItems: 500,
   httpSeconds: 1,
-  e2eJobs: 200,
   profileJobs: 100,
   timeoutMs: 30_000,
 };

@@ -1,4 +1,4 @@
-import { FIGURES, SYSTEM_KEYS, formatFigure, formatValue, type FigureKey, type Results } from './results.js';
+import { FIGURES, SCHEDULED_DRAINS, SYSTEM_KEYS, formatFigure, formatValue, type CostedPhase, type CostVsPlain, type FigureKey, type HttpResults, type Results, type ScheduledDrain } from './results.js';
 import type { Figure } from './stats.js';
 
 const SYSTEM_NAMES: Record<string, string> = { hotq: 'hotq', bullmq: 'BullMQ', 'bee-queue': 'bee-queue' };
@@ -23,6 +23,55 @@ function busy(results: Results): boolean {
   return (loadAverageAtStart[0] ?? 0) > cores;
 }
 
+/** The HTTP figures as label and `median (min–max)`, ratios with two decimals. */
+function httpRows(http: HttpResults): Array<[string, string]> {
+  const rows: Array<[string, string]> = [];
+  const ratio = (value: Figure | undefined): string => (value ? `${value.median.toFixed(2)} (${value.min.toFixed(2)}–${value.max.toFixed(2)})` : 'n/a');
+  if (http.bare) rows.push([`HTTP ceiling: bare Express 5, ${http.bare.connections} connections (req/s)`, formatFigure(http.bare)]);
+  if (http.post_jobs) rows.push([`HTTP POST /jobs, ${http.post_jobs.connections} connections (req/s)`, formatFigure(http.post_jobs)]);
+  if (http.end_to_end) rows.push([`HTTP POST to succeeded, ${http.end_to_end.connections ?? 32} connections, one worker process at concurrency ${http.end_to_end.workerConcurrency} (jobs/s)`, formatFigure(http.end_to_end)]);
+  if (http.batch) rows.push([`HTTP POST /jobs/batch, ${http.batch.jobsPerRequest} per request, ${http.batch.connections} connections (jobs/s)`, formatFigure(http.batch)]);
+  if (http.ratios?.post_vs_bare) rows.push(['HTTP POST /jobs / bare, per round (target >= 0.70)', ratio(http.ratios.post_vs_bare)]);
+  if (http.ratios?.e2e_vs_post) rows.push(['HTTP end to end / POST /jobs, per round (target >= 0.80)', ratio(http.ratios.e2e_vs_post)]);
+  if (http.cpuPerRequestUs?.bare) rows.push(['server CPU per request, bare Express (µs)', formatFigure(http.cpuPerRequestUs.bare)]);
+  if (http.cpuPerRequestUs?.post_jobs) rows.push(['server CPU per request, hotq-api POST /jobs (µs)', formatFigure(http.cpuPerRequestUs.post_jobs)]);
+  return rows;
+}
+
+/** `0.85x (+5.9 µs per job)`: a scheduled drain against the plain one. */
+function versusPlain(cost: CostVsPlain | undefined): string {
+  if (!cost) return 'n/a';
+  const sign = cost.extraUsPerJob >= 0 ? '+' : '−';
+  return `${cost.ratio.toFixed(2)}x (${sign}${Math.abs(cost.extraUsPerJob).toFixed(1)} µs per job)`;
+}
+
+/**
+ * One line per system: what priorities and limits cost it, against its own plain drain_c32 (the
+ * scheduled drain's rate over the plain one, and the wall-clock time they add per job). Empty
+ * when no system measured a scheduled drain.
+ */
+function costVsPlainRows(results: Results): Array<[string, ...string[]]> {
+  if (!SYSTEM_KEYS.some((key) => results.systems[key]?.vsPlainDrainC32)) return [];
+  return SYSTEM_KEYS.filter((key) => results.systems[key]).map((key) => [
+    SYSTEM_NAMES[key] ?? key,
+    ...SCHEDULED_DRAINS.map(({ key: drain }) => versusPlain(results.systems[key]?.vsPlainDrainC32?.[drain])),
+  ]);
+}
+
+const COST_VS_PLAIN_TITLE = 'cost vs plain drain_c32';
+const COST_VS_PLAIN_NOTE = 'Each system against its own plain drain_c32: the scheduled drain\'s median rate over the plain one (below 1x is what the feature costs), and the wall-clock time it adds per job at concurrency 32.';
+const SCHEDULED_DRAIN_NAMES: Record<ScheduledDrain, string> = { drain_c32_priorities: 'with priorities', drain_c32_limits: 'with limits' };
+
+/** The HTTP table of docs/benchmarks.md. */
+export function httpMarkdown(http: HttpResults): string[] {
+  const rows = httpRows(http);
+  if (rows.length === 0) return [];
+  return [
+    '| HTTP (hotq only; every server in a process of its own, autocannon in another) | median (min–max) over rounds |', '|---|---:|',
+    ...rows.map(([label, value]) => `| ${label} | ${value} |`), '',
+  ];
+}
+
 /** The summary printed at the end of a run. */
 export function consoleReport(results: Results): string {
   const lines: string[] = [];
@@ -36,11 +85,19 @@ export function consoleReport(results: Results): string {
   const { put, get } = results.hotqueue;
   if (put) rows.push(['HotQueue put vs bare LPUSH (ops/s)', formatFigure(put.hotqueue), `bare ${formatFigure(put.bare)}`, '', factor(put.ratio), '']);
   if (get) rows.push(['HotQueue get vs bare BLPOP (ops/s)', formatFigure(get.hotqueue), `bare ${formatFigure(get.bare)}`, '', factor(get.ratio), '']);
-  if (results.http.post_jobs) rows.push(['HTTP POST /jobs (req/s)', formatFigure(results.http.post_jobs), '', '', '', '']);
-  if (results.http.end_to_end) rows.push(['HTTP POST to succeeded (jobs/s)', formatFigure(results.http.end_to_end), '', '', '', '']);
+  rows.push(...httpRows(results.http).map(([label, value]) => [label, value, '', '', '', '']));
   const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)));
   const format = (row: string[]): string => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
   lines.push(format(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(format));
+  const versus = costVsPlainRows(results);
+  if (versus.length > 0) {
+    lines.push('', `${COST_VS_PLAIN_TITLE}:`);
+    for (const [name, ...cells] of versus) {
+      const named = SCHEDULED_DRAINS.map(({ key }, index) => `${SCHEDULED_DRAIN_NAMES[key]} ${cells[index] ?? 'n/a'}`.padEnd(44));
+      lines.push(`  ${name.padEnd(10)} ${named.join('').trimEnd()}`);
+    }
+    lines.push(COST_VS_PLAIN_NOTE);
+  }
   lines.push('', 'median (min–max) over rounds; "vs" is hotq\'s advantage: above 1x hotq is better (rate ratio; inverse ratio for latency and memory).');
   if (busy(results)) lines.push(`the machine was busy (load average above its ${results.machine.cores} cores): figures are rough.`);
   return lines.join('\n');
@@ -68,6 +125,17 @@ export function markdownReport(results: Results, chartPath: string): string {
     out.push(`| ${label} (${unitLabel(key)}) | ${SYSTEM_KEYS.map((system) => formatFigure(results.systems[system]?.figures[key])).join(' | ')} | ${factor(results.advantage[key])} | ${factor(results.advantage_beequeue[key])} |`);
   }
   out.push('', 'Cells are the median over rounds with (min–max). An advantage above 1x means hotq is better: the rate ratio for throughput, the inverse ratio for latency and memory.', '');
+  const versus = costVsPlainRows(results);
+  if (versus.length > 0) {
+    out.push(
+      `| ${COST_VS_PLAIN_TITLE} | ${SCHEDULED_DRAINS.map(({ key }) => SCHEDULED_DRAIN_NAMES[key]).join(' | ')} |`,
+      `|---|${SCHEDULED_DRAINS.map(() => '---:').join('|')}|`,
+      ...versus.map((cells) => `| ${cells.join(' | ')} |`),
+      '',
+      COST_VS_PLAIN_NOTE,
+      '',
+    );
+  }
 
   const { put, get } = results.hotqueue;
   if (put || get) {
@@ -76,13 +144,7 @@ export function markdownReport(results: Results, chartPath: string): string {
     if (get) out.push(`| get (one awaited BLPOP each) | ${formatFigure(get.hotqueue)} | ${formatFigure(get.bare)} | ${get.ratio.toFixed(2)} |`);
     out.push('');
   }
-  const { post_jobs: post, end_to_end: e2e } = results.http;
-  if (post || e2e) {
-    out.push('| HTTP (hotq only) | median (min–max) |', '|---|---:|');
-    if (post) out.push(`| POST /jobs per second (autocannon, ${post.connections} connections, ${post.seconds} s) | ${formatFigure(post)} |`);
-    if (e2e) out.push(`| jobs per second, POST to succeeded (${e2e.jobs.toLocaleString('en-US')} jobs, one API process, one worker process at concurrency ${e2e.workerConcurrency}) | ${formatFigure(e2e)} |`);
-    out.push('');
-  }
+  out.push(...httpMarkdown(results.http));
   const costed = SYSTEM_KEYS.filter((key) => results.systems[key]?.redisCost);
   if (costed.length > 0) {
     out.push(
@@ -91,7 +153,13 @@ export function markdownReport(results: Results, chartPath: string): string {
       '| per job | ' + costed.map((key) => SYSTEM_NAMES[key]).join(' | ') + ' |',
       '|---|' + costed.map(() => '---:').join('|') + '|',
     );
-    for (const [phase, label] of [['enqueue_single', 'enqueue one'], ['drain_c1', 'process, concurrency 1'], ['drain_c32', 'process, concurrency 32']] as const) {
+    const phases: ReadonlyArray<readonly [CostedPhase, string]> = [
+      ['enqueue_single', 'enqueue one'], ['drain_c1', 'process, concurrency 1'], ['drain_c32', 'process, concurrency 32'],
+      ['drain_c32_priorities', 'process, concurrency 32, priorities'], ['drain_c32_limits', 'process, concurrency 32, limits'],
+    ];
+    for (const [phase, label] of phases) {
+      // A latest.json from before the scheduled drains has no such row for anyone: leave it out.
+      if (!costed.some((key) => results.systems[key]?.redisCost?.[phase])) continue;
       out.push(`| ${label} | ${costed.map((key) => {
         const cost = results.systems[key]?.redisCost?.[phase];
         return cost ? `${cost.client} / ${cost.script} cmds; ${Math.round(cost.cpuUs)} + ${Math.round(cost.nodeCpuUs)} µs` : 'n/a';

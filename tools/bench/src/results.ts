@@ -1,6 +1,7 @@
 import type { RedisCost } from './phases/redis-cost.js';
 import type { Plan } from './plan.js';
 import type { Figure } from './stats.js';
+import type { ExtraScheduling } from './systems/scheduling.js';
 import type { SystemKey } from './systems/system.js';
 
 /** The figures measured for every system, with the direction that is better. */
@@ -9,6 +10,8 @@ export const FIGURES = [
   { key: 'enqueue_single', label: 'single enqueue (awaited)', unit: 'jobs/s', better: 'higher' },
   { key: 'drain_c1', label: 'drain, concurrency 1', unit: 'jobs/s', better: 'higher' },
   { key: 'drain_c32', label: 'drain, concurrency 32', unit: 'jobs/s', better: 'higher' },
+  { key: 'drain_c32_priorities', label: 'drain, concurrency 32, priorities -10..10', unit: 'jobs/s', better: 'higher' },
+  { key: 'drain_c32_limits', label: 'drain, concurrency 32, limits in force (never binding)', unit: 'jobs/s', better: 'higher' },
   { key: 'latency_p50', label: 'latency p50 (submit to handler start)', unit: 'ms', better: 'lower' },
   { key: 'latency_p99', label: 'latency p99 (submit to handler start)', unit: 'ms', better: 'lower' },
   { key: 'memory_per_job', label: 'Redis memory per finished job', unit: 'B', better: 'lower' },
@@ -24,7 +27,58 @@ export interface SystemResults {
   version: string;
   figures: Partial<Record<FigureKey, Figure>>;
   /** What one job costs Redis (untimed passes): commands under MONITOR, main-thread CPU. */
-  redisCost?: { enqueue_single?: RedisCost; drain_c1?: RedisCost; drain_c32?: RedisCost };
+  redisCost?: Partial<Record<CostedPhase, RedisCost>>;
+  /** What priorities and limits cost this system, against its own plain drain_c32. */
+  vsPlainDrainC32?: Partial<Record<ScheduledDrain, CostVsPlain>>;
+}
+
+/** The untimed passes of the cost per job. */
+export type CostedPhase = 'enqueue_single' | 'drain_c1' | 'drain_c32' | ScheduledDrain;
+
+/** The drains at concurrency 32 with priorities or limits (decision 0015's scheduled path). */
+export const SCHEDULED_DRAINS = [
+  { key: 'drain_c32_priorities', scheduling: 'priorities' },
+  { key: 'drain_c32_limits', scheduling: 'limits' },
+] as const satisfies ReadonlyArray<{ key: FigureKey; scheduling: ExtraScheduling }>;
+
+export type ScheduledDrain = (typeof SCHEDULED_DRAINS)[number]['key'];
+
+/** A scheduled drain against the same system's plain drain_c32 (medians over rounds). */
+export interface CostVsPlain {
+  /** The scheduled drain's rate over the plain one: below 1 is what the feature costs. */
+  ratio: number;
+  /** Wall-clock time per job the feature adds at concurrency 32, in µs (1/rate - 1/plain rate). */
+  extraUsPerJob: number;
+}
+
+/** Every scheduled drain a system measured, against its plain drain_c32 (absent when either is). */
+export function costVsPlainDrainC32(figures: SystemResults['figures']): Partial<Record<ScheduledDrain, CostVsPlain>> {
+  const out: Partial<Record<ScheduledDrain, CostVsPlain>> = {};
+  const plain = figures.drain_c32?.median;
+  if (plain === undefined || plain <= 0) return out;
+  for (const { key } of SCHEDULED_DRAINS) {
+    const rate = figures[key]?.median;
+    if (rate === undefined || rate <= 0) continue;
+    out[key] = { ratio: Math.round((rate / plain) * 100) / 100, extraUsPerJob: Math.round((1e6 / rate - 1e6 / plain) * 100) / 100 };
+  }
+  return out;
+}
+
+/**
+ * The HTTP figures, every one measured in the same rounds (bare, POST, end to end, batch, in turn),
+ * and the ratios the issue sets targets for, computed round by round (the same minutes) before the median.
+ */
+export interface HttpResults {
+  /** A bare Express 5 app: parse the same JSON body, answer 201 with a small JSON body (req/s). */
+  bare?: Figure & { connections: number; seconds: number };
+  post_jobs?: Figure & { connections: number; seconds: number };
+  end_to_end?: Figure & { seconds: number; workerConcurrency: number; connections: number };
+  /** POST /jobs/batch, in jobs per second. */
+  batch?: Figure & { jobsPerRequest: number; connections: number; seconds: number };
+  /** POST /jobs over bare, end to end over POST /jobs, per round. */
+  ratios?: { post_vs_bare?: Figure; e2e_vs_post?: Figure };
+  /** CPU per request of the server process (ms of user + system time over 2xx answers), per round. */
+  cpuPerRequestUs?: { bare?: Figure; post_jobs?: Figure };
 }
 
 /** A phase (or one system's part of it) that did not run, and why. */
@@ -52,7 +106,7 @@ export interface Results {
     put?: { hotqueue: Figure; bare: Figure; ratio: number };
     get?: { hotqueue: Figure; bare: Figure; ratio: number };
   };
-  http: { post_jobs?: Figure & { connections: number; seconds: number }; end_to_end?: Figure & { jobs: number; workerConcurrency: number } };
+  http: HttpResults;
   skipped: Note[];
   errors: Note[];
 }

@@ -24,7 +24,7 @@ export class RunContext {
     process.stdout.write(`[${RunContext.elapsedSeconds().toFixed(1).padStart(6)}s] ${text}\n`);
   }
 
-  /** A phase (or one system's part of it) that cannot run: a package has not landed. */
+  /** A phase (or one system's part of it) that cannot run: a package has not landed, or the system lacks the feature. */
   skip(note: Note): void {
     this.skipped.push(note);
     this.log(`SKIPPED ${describe(note)}`);

@@ -1,4 +1,4 @@
-import type { CommitLog } from './commit-log.js';
+import type { CommitLog } from '@hotq/test-harness';
 import type { Submitted } from './submit.js';
 
 /** A job as GET /jobs shows it (the fields the checks read). */
@@ -8,6 +8,8 @@ export interface JobRecord {
   status: string;
   attempts: number;
   maxAttempts: number;
+  /** When its last attempt's lease was taken (Redis's clock). */
+  startedAt: string | null;
   error: { message: string; code?: string } | null;
 }
 
@@ -49,12 +51,21 @@ export function check(jobs: Submitted[], seen: Observed): { misses: string[]; re
   const submittedIds = new Set(jobs.map((job) => job.id));
   const byStatus: Record<string, number> = { succeeded: 0, failed: 0, cancelled: 0 };
   const byKind = new Map<string, Record<string, number>>();
+  let deleted = 0;
 
   if (submittedIds.size !== jobs.length) miss(`${jobs.length - submittedIds.size} submission(s) were answered with the id of another submission`);
   for (const id of seen.records.keys()) if (!submittedIds.has(id)) miss(`job ${id} exists but was never accepted (a submission applied although it was refused?)`);
 
   for (const job of jobs) {
     const record = seen.records.get(job.id);
+    if (!record && job.cancel?.deleted) {
+      // Its DELETE found it over (ended by itself, or cancelled by an earlier DELETE whose answer was
+      // lost) and deleted it: it must still have ended exactly once before.
+      deleted += 1;
+      const commits = seen.commits.finished.get(job.id) ?? [];
+      if (commits.length !== 1) miss(`deleted job ${job.id} (${job.kind}) has ${commits.length} terminal commits in the append-only file: ${commits.join(', ')}`);
+      continue;
+    }
     if (!record) {
       miss(`job ${job.id} (${job.kind}) was accepted but does not exist`);
       continue;
@@ -94,8 +105,8 @@ export function check(jobs: Submitted[], seen: Observed): { misses: string[]; re
   }
   for (const id of seen.commits.finished.keys()) if (!submittedIds.has(id)) miss(`the append-only file has a terminal commit for ${id}, which was never accepted`);
 
-  const ended = byStatus.succeeded! + byStatus.failed! + byStatus.cancelled!;
-  report.push(`submitted ${jobs.length} = succeeded ${byStatus.succeeded} + failed ${byStatus.failed} + cancelled ${byStatus.cancelled} (${ended})`);
+  const ended = byStatus.succeeded! + byStatus.failed! + byStatus.cancelled! + deleted;
+  report.push(`submitted ${jobs.length} = succeeded ${byStatus.succeeded} + failed ${byStatus.failed} + cancelled ${byStatus.cancelled} + deleted once over ${deleted} (${ended})`);
   if (ended !== jobs.length) miss(`submitted ${jobs.length} but ${ended} ended`);
   report.push(`by kind: ${[...byKind].map(([kind, counts]) => `${kind} ${JSON.stringify(counts)}`).join('; ')}`);
 

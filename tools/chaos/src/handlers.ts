@@ -2,18 +2,19 @@
 // quick (throughput), slow (killed mid-job, cancelled while running), flaky (fails on its first
 // attempt), doomed (always fails). Every result carries the attempt that produced it, so the checker
 // can tell that the committed result is the last attempt's (a late completion of an earlier attempt
-// must be refused). Every start is appended to the file named by CHAOS_RUNLOG ("<id> <attempt> <pid>"),
-// which counts how often handlers really ran: more than once per job when a worker died mid-job.
+// must be refused). Every start is appended to the file named by CHAOS_RUNLOG ("<id> <attempt> <pid>
+// <type> <ms>"), which counts how often handlers really ran (more than once per job when a worker died
+// mid-job) and when.
 import { appendFileSync } from 'node:fs';
 
-interface Job { id: string; params: Record<string, unknown> }
+interface Job { id: string; type: string; params: Record<string, unknown> }
 interface Ctx { signal: AbortSignal; attempt: number }
 
 const runLog = process.env.CHAOS_RUNLOG;
 
 function started(job: Job, ctx: Ctx): void {
   // One short write with O_APPEND: lines from concurrent processes do not interleave.
-  if (runLog) appendFileSync(runLog, `${job.id} ${ctx.attempt} ${process.pid}\n`);
+  if (runLog) appendFileSync(runLog, `${job.id} ${ctx.attempt} ${process.pid} ${job.type} ${Date.now()}\n`);
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>

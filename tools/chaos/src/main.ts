@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// npm run chaos [-- --short] [-- --jobs N] [-- --appendfsync always|everysec|no] [-- --no-redis-kill] [-- --no-api-kill]
+// npm run chaos [-- --short] [-- --jobs N] [-- --appendfsync always|everysec|no] [-- --no-redis-kill] [-- --no-api-kill] [-- --plain]
 //
 // The API and three workers as child processes on a throwaway Redis with the append-only file on.
 // While jobs of five kinds are submitted and worked (quick, slow, flaky, doomed, and slow ones
 // cancelled while queued or running), a random worker is killed (SIGKILL) and replaced every 1-2 s,
 // another is stopped with SIGTERM every fourth time, Redis is restarted cleanly (SHUTDOWN) once, the
 // API is killed (SIGKILL) and replaced once, and Redis is killed (SIGKILL) and restarted once.
+// Unless --plain, the jobs carry priorities and two limits are in force (set over HTTP at the start): a
+// rate limit on `quick` below the rate they are submitted at, and a concurrency limit on `slow`.
 // At the end every submission must be in exactly one terminal state and nothing else may exist; the
 // completions are counted in Redis's append-only file (a durable log of every write), not from
 // pub/sub or the final state; see check.ts for the whole list. Loopback only; bounded in jobs and
@@ -20,9 +22,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { startRedisServer } from '@hotq/test-harness';
+import { readCommitLog, startRedisServer } from '@hotq/test-harness';
 import { check, type JobRecord, type StatsBody } from './check.js';
-import { readCommitLog } from './commit-log.js';
 import { startApi, startWorker, stopProcess, type ApiProcess } from './processes.js';
 import { submitAll, type Submitted } from './submit.js';
 
@@ -39,6 +40,10 @@ const SPREAD_MS = short ? 14_000 : 60_000;
 const APPENDFSYNC = option('--appendfsync') ?? 'always';
 const REDIS_KILL = !argv.includes('--no-redis-kill');
 const API_KILL = !argv.includes('--no-api-kill');
+const PLAIN = argv.includes('--plain');
+/** Starts of `quick` jobs per second: below their submission rate, so that the limit holds them back. */
+const QUICK_RATE = short ? 10 : 15;
+const SLOW_CONCURRENCY = 4;
 if (!Number.isInteger(JOBS) || JOBS < 1) throw new Error('--jobs must be a positive integer');
 if (!['always', 'everysec', 'no'].includes(APPENDFSYNC)) throw new Error('--appendfsync must be always, everysec or no');
 
@@ -57,6 +62,11 @@ const workerEnv = { CHAOS_RUNLOG: runLog };
 const redisServer = await startRedisServer({ appendonly: true, args: ['--appendfsync', APPENDFSYNC, '--auto-aof-rewrite-percentage', '0'] });
 log(`redis-server on ${redisServer.url}, appendonly yes, appendfsync ${APPENDFSYNC}; ${JOBS} jobs`);
 let api: ApiProcess = await startApi(redisServer.url, QUEUE);
+if (!PLAIN) {
+  await setLimit('type/quick', { rate: { count: QUICK_RATE, perMs: 1_000 } });
+  await setLimit('type/slow', { concurrency: SLOW_CONCURRENCY });
+  log(`priorities -10..10; limits: quick at most ${QUICK_RATE} starts per second, slow at most ${SLOW_CONCURRENCY} running`);
+}
 const workers: ChildProcess[] = [0, 1, 2].map(() => startWorker(redisServer.url, QUEUE, handlers, { env: workerEnv }));
 const stats = { killed: 0, terminated: 0, redisRestarts: 0, redisKills: 0, apiKills: 0 };
 
@@ -143,7 +153,7 @@ const chaos = (async () => {
 let submitted: Submitted[] = [];
 const misses: string[] = [];
 try {
-  submitted = (await submitAll(() => api.base, JOBS, SPREAD_MS, log)).jobs;
+  submitted = (await submitAll(() => api.base, JOBS, SPREAD_MS, log, PLAIN)).jobs;
   log(`${submitted.length} jobs submitted`);
   // Let the chaos run at least until every planned fault has happened, then let the system settle.
   while (!allPlannedDone() && Date.now() - started < DEADLINE_MS / 2) await sleep(200);
@@ -157,9 +167,20 @@ try {
   const statsBody = (await (await fetch(`${api.base}/stats`)).json()) as StatsBody;
   const commits = readCommitLog(redisServer.dir, KEY_BASE);
   const runs = new Map<string, number>();
+  const quickRuns: number[] = [];
   for (const line of readFileSync(runLog, 'utf8').split('\n').filter(Boolean)) {
-    const id = line.split(' ')[0]!;
-    runs.set(id, (runs.get(id) ?? 0) + 1);
+    const [id, , , type, at] = line.split(' ');
+    runs.set(id!, (runs.get(id!) ?? 0) + 1);
+    if (type === 'quick') quickRuns.push(Number(at));
+  }
+  if (!PLAIN) {
+    // The limit counts leases, on Redis's clock: the records' start times (each job's last lease) are
+    // a subset of them, so no second of those may hold more than the limit. Handlers start a moment
+    // after their lease, by a delay that varies with the load: their busiest second is only reported.
+    const leased = [...records.values()].filter((record) => record.type === 'quick' && record.startedAt).map((record) => Date.parse(record.startedAt!));
+    const busiest = busiestWindow(leased, 1_000);
+    log(`quick jobs leased in the busiest second: ${busiest} (limit ${QUICK_RATE}); their handlers started in the busiest second: ${busiestWindow(quickRuns, 1_000)}`);
+    if (busiest > QUICK_RATE) misses.push(`${busiest} quick jobs were leased within one second, over the limit of ${QUICK_RATE}`);
   }
   const outcome = check(submitted, { records, results, stats: statsBody, commits, events: terminalEvents, runs });
   for (const line of outcome.report) log(line);
@@ -183,6 +204,23 @@ if (misses.length > 0) {
   process.exit(1);
 }
 console.log('chaos: OK');
+
+/** Sets a limit through the API (PUT /limits/...). */
+async function setLimit(path: string, body: unknown): Promise<void> {
+  const response = await fetch(`${api.base}/limits/${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (response.status !== 200) throw new Error(`PUT /limits/${path} answered ${response.status}: ${await response.text()}`);
+}
+
+/** The most of `times` (ms) within any window of `ms`. */
+function busiestWindow(times: number[], ms: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let first = 0, last = 0; last < sorted.length; last += 1) {
+    while (sorted[last]! - sorted[first]! >= ms) first += 1;
+    most = Math.max(most, last - first + 1);
+  }
+  return most;
+}
 
 /** Waits until nothing is queued, delayed or running (or the deadline passes). */
 async function waitForQuiet(deadline: number): Promise<void> {

@@ -8,8 +8,11 @@ export interface Submitted {
   id: string;
   kind: Kind;
   maxAttempts: number;
-  /** DELETE's answer: 200 cancelled while queued, 202 asked to stop while running, 409 already over. */
-  cancel?: { status: number; ambiguous: boolean };
+  /**
+   * DELETE's answer: 200 cancelled while queued (or, for a job already over, `deleted`: DELETE of a
+   * finished job deletes it), 202 asked to stop while running.
+   */
+  cancel?: { status: number; ambiguous: boolean; deleted: boolean };
 }
 
 /** What the submitters saw. */
@@ -22,7 +25,13 @@ export interface SubmitStats {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function bodyFor(index: number): { kind: Kind; body: Record<string, unknown> } {
+/** Priorities from -10 to 10, spread over the jobs of every kind (none with --plain). */
+function bodyFor(index: number, plain: boolean): { kind: Kind; body: Record<string, unknown> } {
+  const made = kindFor(index);
+  return plain ? made : { ...made, body: { ...made.body, priority: ((index * 7) % 21) - 10 } };
+}
+
+function kindFor(index: number): { kind: Kind; body: Record<string, unknown> } {
   if (index % 20 === 7) return { kind: 'cancel', body: { type: 'slow', params: { ms: 1_500 }, maxAttempts: 5 } };
   const roll = index % 10;
   if (roll < 6) return { kind: 'quick', body: { type: 'quick', params: { n: index }, maxAttempts: 5 } };
@@ -46,9 +55,10 @@ async function untilAnswered(send: () => Promise<Response>, onRetry: () => void)
  * Submits `count` jobs, 16 at a time and spread over at least `spreadMs`, to whichever API `base()`
  * names at the time (the API may be killed and replaced meanwhile). Each carries an idempotency key, so a submission answered 503 or not
  * at all is simply sent again until accepted, and never makes a second job. One job in twenty is
- * cancelled (DELETE) a moment after it is accepted, while it is queued or running.
+ * cancelled (DELETE) a moment after it is accepted, while it is queued or running. Unless `plain`,
+ * the jobs carry priorities from -10 to 10.
  */
-export async function submitAll(base: () => string, count: number, spreadMs: number, log: (line: string) => void): Promise<{ jobs: Submitted[]; stats: SubmitStats }> {
+export async function submitAll(base: () => string, count: number, spreadMs: number, log: (line: string) => void, plain = false): Promise<{ jobs: Submitted[]; stats: SubmitStats }> {
   const accepted: Submitted[] = [];
   const begun = Date.now();
   const cancels: Array<Promise<void>> = [];
@@ -60,7 +70,7 @@ export async function submitAll(base: () => string, count: number, spreadMs: num
       // Paced over spreadMs at least, so that the faults happen while submissions are coming in.
       const due = begun + (index * spreadMs) / count;
       if (due > Date.now()) await sleep(due - Date.now());
-      const { kind, body } = bodyFor(index);
+      const { kind, body } = bodyFor(index, plain);
       const idempotencyKey = randomUUID();
       let resent = false;
       const response = await untilAnswered(
@@ -95,7 +105,7 @@ async function cancelLater(base: () => string, job: Submitted, delayMs: number):
     // A DELETE that got no answer, or 503, may still have been applied: its successor's answer is then not the whole story.
     () => (ambiguous = true),
   );
-  await response.body?.cancel();
+  const answer = (await response.json().catch(() => ({}))) as { deleted?: boolean };
   if (![200, 202, 409].includes(response.status)) throw new Error(`DELETE /jobs/${job.id} answered ${response.status}`);
-  job.cancel = { status: response.status, ambiguous };
+  job.cancel = { status: response.status, ambiguous, deleted: response.status === 200 && answer.deleted === true };
 }

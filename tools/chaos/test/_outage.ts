@@ -6,9 +6,8 @@ import type { ChildProcess } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { startRedisServer, type RedisServer } from '@hotq/test-harness';
+import { readCommitLog, startRedisServer, type CommitLog, type RedisServer } from '@hotq/test-harness';
 import type { JobRecord, StatsBody } from '../src/check.js';
-import { readCommitLog, type CommitLog } from '../src/commit-log.js';
 import { startApi, startWorker, stopProcess, type ApiProcess, type Captured } from '../src/processes.js';
 
 const HANDLERS = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/handlers.js');

@@ -11,7 +11,7 @@ describe('chaos (short form)', () => {
     const output = `${run.stdout}\n${run.stderr}`;
     expect(output).toMatch(/chaos over: \d+ worker SIGKILLs, \d+ worker SIGTERMs, 1 Redis restart\(s\), 1 API SIGKILL\(s\), 1 Redis SIGKILL\(s\)/);
     expect(output).toMatch(/terminal commits per job: 1: 300$/m);
-    expect(output).toMatch(/submitted 300 = succeeded \d+ \+ failed \d+ \+ cancelled \d+ \(300\)/);
+    expect(output).toMatch(/submitted 300 = succeeded \d+ \+ failed \d+ \+ cancelled \d+ \+ deleted once over \d+ \(300\)/);
     expect(run.status, output).toBe(0);
   });
 });

@@ -2,10 +2,9 @@
 // doubled completion, and check() reports a doubled commit, a lost job, a job nobody submitted, a
 // result from the wrong attempt and a cancellation that did not hold.
 import { Redis } from 'ioredis';
-import { startRedisServer } from '@hotq/test-harness';
+import { readCommitLog, startRedisServer } from '@hotq/test-harness';
 import { describe, expect, it } from 'vitest';
 import { check, type JobRecord, type Observed } from '../src/check.js';
-import { readCommitLog } from '../src/commit-log.js';
 import type { Submitted } from '../src/submit.js';
 
 const BASE = '{hotq:checked}';
@@ -42,9 +41,9 @@ describe('readCommitLog', () => {
 });
 
 describe('check', () => {
-  const record = (id: string, status: string, attempts: number): JobRecord => ({ id, type: 'quick', status, attempts, maxAttempts: 5, error: null });
+  const record = (id: string, status: string, attempts: number): JobRecord => ({ id, type: 'quick', status, attempts, maxAttempts: 5, startedAt: null, error: null });
   const clean = (): { jobs: Submitted[]; seen: Observed } => ({
-    jobs: [{ id: ids[0], kind: 'quick', maxAttempts: 5 }, { id: ids[1], kind: 'cancel', maxAttempts: 5, cancel: { status: 200, ambiguous: false } }],
+    jobs: [{ id: ids[0], kind: 'quick', maxAttempts: 5 }, { id: ids[1], kind: 'cancel', maxAttempts: 5, cancel: { status: 200, ambiguous: false, deleted: false } }],
     seen: {
       records: new Map([[ids[0], record(ids[0], 'succeeded', 1)], [ids[1], record(ids[1], 'cancelled', 0)]]),
       results: new Map([[ids[0], { attempt: 1 }]]),
@@ -79,5 +78,16 @@ describe('check', () => {
     expect(misses).toContain(`job ${ids[2]} (quick) was accepted but does not exist`);
     expect(misses).toContain(`job ${ids[3]} exists but was never accepted`);
     expect(misses).toContain(`job ${ids[1]} was cancelled (200) but ended succeeded`);
+  });
+
+  it('accepts a job its DELETE found over and deleted, when it had ended exactly once', () => {
+    const { jobs, seen } = clean();
+    jobs[1]!.cancel = { status: 200, ambiguous: true, deleted: true };
+    seen.records.delete(ids[1]);
+    const passed = check(jobs, seen);
+    expect(passed.misses).toEqual([]);
+    expect(passed.report[0]).toBe('submitted 2 = succeeded 1 + failed 0 + cancelled 0 + deleted once over 1 (2)');
+    seen.commits.finished.delete(ids[1]);
+    expect(check(jobs, seen).misses.join('\n')).toContain(`deleted job ${ids[1]} (cancel) has 0 terminal commits`);
   });
 });

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The HTTP API with curl: submit a word-count job, follow it to its end, read its result.
-# Start the system first (npm start); API is the address it prints.
+# Start the system first (npm start); API is the address it prints (default: port $PORT, else 3000).
 set -euo pipefail
-API=${API:-http://127.0.0.1:3000}
+API=${API:-http://127.0.0.1:${PORT:-3000}}
 
 # Submit. The answer is 201 Created with Location: /jobs/<id>, and the job itself.
 job=$(curl -sS -X POST "$API/jobs" \

@@ -1,21 +1,9 @@
 // The HTTP API and a worker with a job type of your own, in one process.
 import { createApp } from '@hotq/api';
-import { createWorker, NonRetryableError, type Handlers } from '@hotq/worker';
+import { createWorker } from '@hotq/worker';
 import { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
-
-const handlers: Handlers = {
-  // {"type": "shout", "params": {"text": "hello"}} gives the result {"text": "HELLO!"}
-  async shout(job, ctx) {
-    const { text } = job.params;
-    if (typeof text !== 'string') {
-      // Retrying cannot help: fail at once instead of after three attempts.
-      throw new NonRetryableError('params.text must be a string', { code: 'invalid_params' });
-    }
-    await ctx.progress(50);
-    return { text: `${text.toUpperCase()}!` };
-  },
-};
+import handlers from './shout-handlers.js';
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 // A queue of its own: every worker of a queue must serve every job type put on it.

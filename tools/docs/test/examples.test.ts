@@ -6,15 +6,14 @@ import { uniqueName } from '@hotq/test-harness';
 import { createWorker, type Worker } from '@hotq/worker';
 import { Redis } from 'ioredis';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { findRepoRoot } from '../src/paths.js';
 import { compileExamples, Run, type CompiledExamples } from './example-runner.js';
+import { HOTQUEUE_STANDIN_DIR, pythonWithRedis } from './python.js';
 
 const redisUrl = inject('redisUrl');
 const docsFolder = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -139,57 +138,44 @@ describe('the same job through the reliable TaskQueue', () => {
 });
 
 describe('a Python hotqueue producer feeding a TypeScript worker', () => {
-  // hotqueue and redis-py are not installed here (and cannot be), so the producer runs with a
-  // stand-in `hotqueue` module that does what hotqueue 0.2.8's put does, serializer.dumps(msg) for
-  // each message, and prints the bytes instead of sending them; the test RPUSHes exactly those
-  // bytes, one RPUSH per put, as redis-py would. The serialization is CPython's own.
-  const stub = [
-    'import pickle',
-    '',
-    'class HotQueue(object):',
-    '    def __init__(self, name, serializer=pickle, **kwargs):',
-    '        self.key = "hotqueue:%s" % name',
-    '        self.serializer = serializer',
-    '',
-    '    def put(self, *msgs):',
-    '        if self.serializer is not None:',
-    '            msgs = [self.serializer.dumps(m) for m in msgs]',
-    '        data = [m.encode("utf-8") if isinstance(m, str) else m for m in msgs]',
-    '        print(self.key, *[m.hex() for m in data])',
-    '',
-  ].join('\n');
-  let stubFolder: string;
-
+  // The producer runs on CPython with the real redis module; hotqueue itself (not installable
+  // here) is a stand-in that writes what hotqueue's put writes: see test/python/hotqueue.py.
+  let python: string;
   beforeAll(() => {
-    stubFolder = mkdtempSync(join(tmpdir(), 'hotq-python-'));
-    writeFileSync(join(stubFolder, 'hotqueue.py'), stub);
+    python = pythonWithRedis();
   });
 
-  afterAll(() => {
-    rmSync(stubFolder, { recursive: true, force: true });
-  });
+  function produce(flags: string[]): void {
+    const run = spawnSync(python, ['-B', join(examplesFolder, 'python-producer.py'), ...flags], {
+      encoding: 'utf8',
+      env: { ...process.env, REDIS_URL: redisUrl, PYTHONPATH: HOTQUEUE_STANDIN_DIR },
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toBe(`put 3 items on hotqueue:texts (${flags.length > 0 ? 'json' : 'pickle'})\n`);
+  }
 
   it.each([
     ['pickle (hotqueue\'s default)', []],
     ['json', ['--json']],
-  ])('with %s', async (_name, flags) => {
-    const python = spawnSync('python3', ['-B', join(examplesFolder, 'python-producer.py'), ...flags], {
-      encoding: 'utf8',
-      env: { ...process.env, PYTHONPATH: stubFolder },
-    });
-    expect(python.status, python.stderr).toBe(0);
+  ])('with %s, on the Redis REDIS_URL names', async (_name, flags) => {
     await redis.del('hotqueue:texts');
-    const puts = python.stdout.trim().split('\n');
-    expect(puts).toHaveLength(2);
-    for (const line of puts) {
-      const [key, ...items] = line.split(' ');
-      expect(key).toBe('hotqueue:texts');
-      await redis.rpush('hotqueue:texts', ...items.map((hex) => Buffer.from(hex, 'hex')));
-    }
-
+    produce(flags);
     const worker = example('python-consumer.ts', flags);
     expect(await worker.exit(), worker.describe()).toBe(0);
     expect(worker.stdout).toBe('text 1: 6 words\ntext 2: 9 words\n');
+    expect(await redis.llen('hotqueue:texts')).toBe(0);
+  });
+
+  it('a pickle read as JSON: the error names the cause, the item is kept aside, the rest stays queued', async () => {
+    await redis.del('hotqueue:texts', 'hotqueue:texts:undecodable');
+    produce([]);
+    const worker = example('python-consumer.ts', ['--json']);
+    expect(await worker.exit(), worker.describe()).toBe(1);
+    expect(worker.stderr).toMatch(/^json: the bytes are not valid UTF-8\. The bytes look like a Python pickle \(protocol 4\)/);
+    expect(worker.stderr).toContain('kept its 51 bytes in hotqueue:texts:undecodable\n');
+    const [kept] = await redis.lrangeBuffer('hotqueue:texts:undecodable', 0, -1);
+    expect(kept?.subarray(0, 2).toString('hex')).toBe('8004'); // the pickle, byte for byte
+    expect(await redis.llen('hotqueue:texts')).toBe(2);
   });
 });
 

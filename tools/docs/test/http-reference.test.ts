@@ -25,7 +25,7 @@ describe('the HTTP reference', () => {
     }
     // The submit body's fields, with their rules, as the API validates them.
     expect(markdown).toContain('| `maxAttempts` | integer | no | 1 to 100 | Attempts before the job fails for good. Default 3. |');
-    expect(markdown).toContain('Routes that never need a token: GET `/healthz`, GET `/readyz`.');
+    expect(markdown).toContain('Routes that never need a token: GET `/healthz`, GET `/readyz`, GET `/`, GET `/ui/{file}`.');
   });
 
   it('keeps table cells on one line and escapes pipes', () => {

@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startRedisServer, type RedisServer } from '@hotq/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi, type Running } from './_bins.js';
+import { startApi, until, type Running } from './_bins.js';
 
 const FULL = `full-${randomBytes(16).toString('hex')}`;
 const READ = `read-${randomBytes(16).toString('hex')}`;
@@ -49,6 +49,8 @@ beforeAll(async () => {
   server = await startRedisServer();
   redis = new Redis(server.url);
   ({ api, base } = await startApi(['--redis-url', server.url, '--log-level', 'warn'], { HOTQ_API_TOKEN: FULL, HOTQ_API_READ_TOKEN: READ }));
+  // It listens before its Redis connection is up (meanwhile a request is a 503): wait until it is ready.
+  await until(async () => (await fetch(`${base}/readyz`)).status === 200, 'hotq-api to reach Redis', api);
   const created = await fetch(`${base}/jobs`, { method: 'POST', headers: { authorization: `Bearer ${FULL}`, 'content-type': 'application/json' }, body: '{"type":"echo","delayMs":3600000}' });
   expect(created.status).toBe(201);
   jobId = ((await created.json()) as { id: string }).id;
@@ -59,11 +61,14 @@ afterAll(async () => {
   await server?.dispose();
 });
 
-/** Every route of the API, with a method that reaches it (the id is a real job). */
+/**
+ * Every route of the API that needs a token, with a method that reaches it (the id is a real job). The
+ * dashboard's files (GET / and /ui/) are public by design (decision 0012): they hold no data.
+ */
 const routes = (): Array<[string, string]> => [
   ['GET', '/jobs'], ['POST', '/jobs'], ['GET', `/jobs/${jobId}`], ['DELETE', `/jobs/${jobId}`], ['GET', `/jobs/${jobId}/result`],
   ['GET', `/jobs/${jobId}/events`], ['POST', `/jobs/${jobId}/retry`], ['GET', '/stats'], ['GET', '/workers'], ['GET', '/metrics'],
-  ['GET', '/openapi.json'], ['GET', '/'], ['GET', '/no/such/route'],
+  ['GET', '/openapi.json'], ['GET', '/no/such/route'],
 ];
 const jsonBody = (method: string) => (method === 'POST' || method === 'PUT' || method === 'PATCH' ? '{"type":"echo"}' : undefined);
 const withBody = (method: string, headers: Array<[string, string]>): Array<[string, string]> => (jsonBody(method) ? [...headers, ['content-type', 'application/json']] : headers);
@@ -87,7 +92,8 @@ describe('the full token, altered', () => {
   it(`is refused (401, invalid_token) in every variant, on a read and on a write route`, async () => {
     const before = await changes();
     const list = variants();
-    expect(list.length).toBeGreaterThan(100);
+    // About 108 on average: how many letters the random token has to swap varies from run to run.
+    expect(list.length).toBeGreaterThan(90);
     for (const variant of list) {
       for (const [method, path] of [['GET', '/jobs'], ['POST', '/jobs']] as const) {
         const answer = await send(method, path, withBody(method, [['authorization', `Bearer ${variant}`]]), jsonBody(method));

@@ -6,7 +6,9 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError } from '@hotq/queue-core';
 import { findRedis, NoRedisError } from './find-redis.js';
+import { describeSettings, settingsFrom } from './settings.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const require = createRequire(import.meta.url);
@@ -20,10 +22,6 @@ function binOf(pkg: string, bin: string): string {
   return resolve(dirname(manifestPath), relative);
 }
 
-function masked(url: string): string {
-  return url.replace(/\/\/([^:@/]*):([^@/]*)@/, '//$1:***@');
-}
-
 async function main(): Promise<void> {
   let redis;
   try {
@@ -33,13 +31,19 @@ async function main(): Promise<void> {
       console.error(error.message);
       process.exit(1);
     }
+    if (error instanceof InvalidArgumentError) {
+      // REDIS_CLUSTER_NODES, REDIS_SENTINELS and the rest do not describe a deployment: a usage error.
+      console.error(`hotq start: ${error.message}`);
+      process.exit(2);
+    }
     throw error;
   }
-  const where = { REDIS_URL: 'from REDIS_URL', local: 'already running on 127.0.0.1:6379', private: 'started privately, data in .hotq/redis' };
-  console.log(`redis: ${masked(redis.url)} (${where[redis.origin]})`);
+  const settings = settingsFrom(process.env, redis);
+  for (const line of describeSettings(settings)) console.log(line);
 
+  // A Cluster or Sentinel deployment reaches the children through the same variables it came from.
   const env = { ...process.env, REDIS_URL: redis.url };
-  const port = process.env.PORT ?? '3000';
+  const port = settings.port;
   const children: ChildProcess[] = [];
   // The children get process groups of their own: a terminal's Ctrl-C reaches only this process,
   // which then stops each child exactly once (a second signal would make a worker quit at once).
@@ -83,7 +87,25 @@ async function main(): Promise<void> {
     console.log('read its result (use the id from the answer):');
     console.log(`  curl -s ${base}/jobs/<id>/result`);
     console.log('Ctrl-C stops everything.');
+    void noteEarlierJobs(base as string);
   });
+}
+
+/**
+ * Says so when the queue already holds jobs (earlier runs, or other programs on a shared Redis),
+ * which would otherwise surprise a newcomer in /stats. Quiet when it cannot tell.
+ */
+async function noteEarlierJobs(base: string): Promise<void> {
+  // The API says it listens before its Redis connection is up: give it a few tries.
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    const answer = await fetch(`${base}/stats`).then(async (r) => (r.ok ? ((await r.json()) as { counts?: Record<string, number> }) : undefined), () => undefined);
+    if (answer?.counts) {
+      const total = Object.values(answer.counts).reduce((sum, count) => sum + count, 0);
+      if (total > 0) console.log(`note: this queue already holds ${total} job${total === 1 ? '' : 's'} from earlier runs or other programs (GET /stats counts them)`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 await main();

@@ -16,6 +16,8 @@ export interface RedisServerOptions {
   dir?: string;
   /** Extra `--name value` arguments, e.g. `['--maxmemory-policy', 'allkeys-lru']`. */
   args?: string[];
+  /** A configuration file the server reads first (`redis-server <file> ...`); a sentinel needs one it can rewrite. */
+  configFile?: string;
 }
 
 /** A redis-server child process owned by a test. */
@@ -25,6 +27,10 @@ export interface RedisServer {
   readonly dir: string;
   /** Stops the server (SHUTDOWN NOSAVE semantics: SIGTERM, then SIGKILL after 5 s). */
   stop(): Promise<void>;
+  /** Kills the server at once (SIGKILL): what a crashed host looks like to its clients and replicas. */
+  kill(): Promise<void>;
+  /** Sends `signal` to the running server, e.g. SIGSTOP and SIGCONT to make it fall behind for a while. */
+  signal(signal: NodeJS.Signals): void;
   /** Starts it again on the same port and data directory. */
   start(): Promise<void>;
   /** Stops it for good and removes its data directory. */
@@ -66,6 +72,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 
   const start = async (): Promise<void> => {
     const args = [
+      ...(options.configFile === undefined ? [] : [options.configFile]),
       '--port', String(port),
       '--bind', '127.0.0.1',
       '--dir', dir,
@@ -84,9 +91,10 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     while (Date.now() < deadline) {
       if (failure) throw failure;
       if (proc.exitCode !== null) throw new Error(`redis-server exited with code ${proc.exitCode} on port ${port}`);
-      // A server started with --requirepass answers -NOAUTH: it is up all the same.
+      // A server started with --requirepass answers -NOAUTH, one loading its data -LOADING: it is
+      // up all the same (a test of the loading state needs to reach it then).
       const reply = await ping(port, '127.0.0.1');
-      if (reply === '+PONG' || reply?.startsWith('-NOAUTH')) return;
+      if (reply === '+PONG' || reply?.startsWith('-NOAUTH') || reply?.startsWith('-LOADING')) return;
       await sleep(25);
     }
     proc.kill('SIGKILL');
@@ -105,6 +113,15 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     clearTimeout(timer);
   };
 
+  const kill = async (): Promise<void> => {
+    const proc = child;
+    child = undefined;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGKILL');
+    await exited;
+  };
+
   await start();
   return {
     port,
@@ -112,6 +129,10 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     dir,
     start,
     stop,
+    kill,
+    signal: (signal) => {
+      child?.kill(signal);
+    },
     dispose: async () => {
       await stop();
       if (ownDir) rmSync(dir, { recursive: true, force: true });

@@ -3,16 +3,16 @@ import type { TaskQueue } from '@hotq/queue-core';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ApiMetrics } from './metrics.js';
-import type { ThroughputMeter } from './throughput.js';
 
 /** Everything a route handler needs, made once per app. */
 export interface AppContext {
   readonly redis: Redis | Cluster;
   readonly store: JobsStore;
+  /** The store on the app's own connection, for the store's own writes (deletes, bulk actions). */
+  readonly writer: JobsStore;
   readonly queue: TaskQueue<JobMessage>;
   readonly logger: Logger;
   readonly metrics: ApiMetrics;
-  readonly throughput: ThroughputMeter;
   /** Interval of the event stream's keep-alive comment. */
   readonly keepAliveMs: number;
   /** Bounds a Redis call (503 when Redis does not answer in time). */
@@ -28,14 +28,17 @@ export function jobBody(job: Job): Job {
     type: job.type,
     params: job.params,
     status: job.status,
+    tags: job.tags ?? [],
     attempts: job.attempts,
     maxAttempts: job.maxAttempts,
     timeoutMs: job.timeoutMs,
+    priority: job.priority ?? 0,
     createdAt: job.createdAt,
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,
     progress: job.progress,
     error: job.error,
     worker: job.worker,
+    ...(job.schedule ? { schedule: job.schedule } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import { isRedisUnavailable, NotReplicatedError, QueueFullError } from '@hotq/queue-core';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { ApiErrorBody, ApiErrorCode } from '../api-error.js';
@@ -10,7 +11,9 @@ const STATUS: Record<ApiErrorCode, number> = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  queue_full: 429,
   redis_unavailable: 503,
+  not_replicated: 503,
   internal_error: 500,
 };
 
@@ -40,19 +43,9 @@ export function invalidField(field: string, rule: string): ApiError {
   return new ApiError('invalid_request', `${field}: ${rule}`, { fields: [{ field, rule }] });
 }
 
-/** Errors of an ioredis connection that mean "Redis is not there right now". */
-const REDIS_DOWN = /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|^LOADING|^READONLY|^MISCONF|^MASTERDOWN|^OOM |OOM command not allowed|^BUSY |^TRYAGAIN|^CLUSTERDOWN/;
-
-/** Whether an error says Redis is unreachable or cannot take writes (a 503, never the client's fault). */
-export function isRedisUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const { code } = error as { code?: unknown };
-  if (code === 'redis_unavailable') return true;
-  if (error.name === 'MaxRetriesPerRequestError') return true;
-  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN)$/.test(code)) return true;
-  if (REDIS_DOWN.test(error.message)) return true;
-  return error.cause !== undefined && error.cause !== error && isRedisUnavailable(error.cause);
-}
+// Whether an error says Redis is unreachable or cannot serve right now: a 503, never the client's
+// fault. The rule is queue-core's, shared by every package.
+export { isRedisUnavailable };
 
 const BODY_PARSER: Record<string, [ApiErrorCode, string]> = {
   'entity.too.large': ['payload_too_large', 'body is larger than the limit'],
@@ -70,6 +63,16 @@ const BODY_PARSER: Record<string, [ApiErrorCode, string]> = {
  */
 export function toApiError(error: unknown, limit?: string | number): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof QueueFullError) {
+    // Backpressure: the put refused itself atomically; the client should come back in a moment.
+    return new ApiError('queue_full', `${error.message}; retry later`, { waiting: error.waiting, maxQueued: error.maxQueued }, { 'Retry-After': '1' });
+  }
+  if (error instanceof NotReplicatedError) {
+    // Written on the master, not yet on enough replicas: acknowledging it would promise what a
+    // failover could take back. The same idempotencyKey again answers with this job, after a new wait.
+    return new ApiError('not_replicated', `${error.message}; submit again with the same idempotencyKey`,
+      { ids: error.ids, acknowledged: error.acknowledged, wanted: error.wanted }, { 'Retry-After': '1' });
+  }
   if (isRedisUnavailable(error)) {
     return new ApiError('redis_unavailable', 'Redis is unavailable; try again shortly');
   }

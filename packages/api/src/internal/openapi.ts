@@ -37,11 +37,21 @@ export function buildOpenApiDocument(version: string): ReturnType<typeof createD
     info: {
       title: 'hotq jobs API',
       version,
+      license: { name: 'MIT', identifier: 'MIT' },
       description:
         'Submit jobs, follow them, read their results. Errors are `{ error: { code, message, details? } }`. '
-        + 'When the server has a token, every route but /healthz and /readyz needs `Authorization: Bearer <token>`; '
+        + 'When the server has a token, every route but /healthz, /readyz and the dashboard\'s files (/ and /ui/) needs `Authorization: Bearer <token>`; '
         + 'a read-only token may use GET routes only.',
     },
+    // Where hotq-api listens by default (HOST and PORT); a client sets the variables to its own.
+    servers: [{
+      url: 'http://{host}:{port}',
+      description: 'A hotq-api process (HOST and PORT; https when a proxy in front terminates TLS).',
+      variables: {
+        host: { default: '127.0.0.1', description: 'HOST of hotq-api.' },
+        port: { default: '3000', description: 'PORT of hotq-api.' },
+      },
+    }],
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'HOTQ_API_TOKEN, or HOTQ_API_READ_TOKEN for GET routes.' },

@@ -2,57 +2,17 @@
 // each operation (routes/*.ts) and openapi.ts renders the same objects, so the document lists
 // exactly what is served, validated by exactly what it shows.
 import * as z from 'zod';
-import type { ZodOpenApiResponsesObject } from 'zod-openapi';
+import { define, error, errors, json, unreadable, type Operation } from './operation-kit.js';
+import { LIMIT_OPERATIONS } from './limit-operations.js';
+import { OPERATOR_OPERATIONS } from './operator-operations.js';
+import * as ops from './operator-schemas.js';
 import * as s from './schemas.js';
+import { SCHEDULE_OPERATIONS } from './schedule-operations.js';
 
-/** One route: what it takes and what it answers. */
-export interface Operation<
-  P extends z.ZodType = z.ZodType,
-  Q extends z.ZodType = z.ZodType,
-  B extends z.ZodType | undefined = z.ZodType | undefined,
-> {
-  readonly operationId: string;
-  readonly method: 'get' | 'post' | 'delete';
-  /** Express path syntax (`/jobs/:id`); the document shows `/jobs/{id}`. */
-  readonly path: string;
-  readonly summary: string;
-  readonly description?: string;
-  /** Needs no token even when one is configured. */
-  readonly public?: boolean;
-  /** Also takes the token as `access_token` in the query (EventSource cannot send headers). */
-  readonly queryToken?: boolean;
-  readonly params?: P;
-  /** The query it accepts (anything else is a 400); absent: the query is ignored (probes, the home page). */
-  readonly query?: Q;
-  /** A JSON request body. */
-  readonly body?: B;
-  readonly responses: ZodOpenApiResponsesObject;
-}
-
-const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
-const error = (description: string) => json(s.ErrorBody, description);
-
-const errors = {
-  400: error('Invalid input: the message names the field and the rule (code invalid_request).'),
-  401: error('A token is required and was missing or wrong (code unauthorized). Carries WWW-Authenticate.'),
-  403: error('The read-only token cannot write (code forbidden).'),
-  404: error('No such job (code not_found).'),
-  409: error('The job is not in a state that allows this (code conflict); details carry its status.'),
-  413: error('The body is larger than the limit, 1 MiB by default (code payload_too_large).'),
-  415: error('The body is not JSON (code unsupported_media_type).'),
-  503: error('Redis is unavailable (code redis_unavailable). Try again.'),
-} as const;
-
-/** Any route may answer it: a fault of the server itself, never of the request. */
-export const internalErrorResponse = error('A fault of the server itself, never of the request (code internal_error); it is logged.');
+export type { Operation } from './operation-kit.js';
+export { internalErrorResponse } from './operation-kit.js';
 
 const location = z.string().meta({ description: 'Where the job lives: /jobs/{id}.', example: '/jobs/01JD5Z3V9Q8W7E6R5T4Y3X2H1G' });
-
-function define<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType | undefined = undefined>(
-  operation: Operation<P, Q, B>,
-): Operation<P, Q, B> {
-  return operation;
-}
 
 export const submitJob = define({
   operationId: 'submitJob',
@@ -65,7 +25,26 @@ export const submitJob = define({
   responses: {
     201: { ...json(s.Job, 'Created.'), headers: z.object({ Location: location }) },
     200: json(s.Job, 'The idempotencyKey names an earlier job: that job, unchanged.'),
-    400: errors[400], 401: errors[401], 403: errors[403], 413: errors[413], 415: errors[415], 503: errors[503],
+    400: errors[400], 401: errors[401], 403: errors[403], 413: errors[413], 415: errors[415], 429: errors[429], 503: errors.put503,
+  },
+});
+
+export const submitJobBatch = define({
+  operationId: 'submitJobBatch',
+  method: 'post',
+  path: '/jobs/batch',
+  summary: 'Submit many jobs at once, all or none',
+  description:
+    `1 to ${s.MAX_BATCH} jobs, each as POST /jobs takes it. The batch is validated as a whole: one bad item is a 400 naming it `
+    + '(`jobs[3].type`) and nothing is created. Otherwise every record and queue entry is written in one step, and the jobs '
+    + 'are answered in the order sent. An item whose idempotencyKey was already used (earlier, or by an earlier item of the '
+    + 'same batch) creates nothing and is answered with that job.',
+  query: s.NoQuery,
+  body: s.BatchBody,
+  responses: {
+    201: json(s.JobBatch, 'Submitted: the jobs, in order.'),
+    409: error('An idempotencyKey names a job that expired while the batch was written (code conflict); details name the item. Resend with a new key.'),
+    400: errors[400], 401: errors[401], 403: errors[403], 413: errors[413], 415: errors[415], 429: errors[429], 503: errors.put503,
   },
 });
 
@@ -137,14 +116,19 @@ export const cancelJob = define({
   operationId: 'cancelJob',
   method: 'delete',
   path: '/jobs/:id',
-  summary: 'Cancel a job',
-  description: 'A queued or delayed job is cancelled at once (200); a running one is asked to stop through its signal (202).',
+  summary: 'Cancel a job, or delete a finished one',
+  description:
+    'A queued or delayed job is cancelled at once (200, the job); a running one is asked to stop through its signal (202, the job). '
+    + 'A finished job (succeeded, failed or cancelled) is deleted for good: its record, params, result and index entries (200, `{ id, deleted: true }`).',
   params: s.IdParams,
   query: s.NoQuery,
   responses: {
-    200: json(s.Job, 'Cancelled.'),
+    200: {
+      description: 'Cancelled (the job), or deleted (`{ id, deleted: true }`).',
+      content: { 'application/json': { schema: z.union([s.Job, ops.Deleted]) } },
+    },
     202: json(s.Job, 'Running: its worker has been asked to stop.'),
-    409: error('Already finished (code conflict); details carry its status.'),
+    409: error('The job cannot be cancelled or deleted in its state now (code conflict); details carry its status.'),
     400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404], 503: errors[503],
   },
 });
@@ -160,7 +144,7 @@ export const retryJob = define({
   responses: {
     200: json(s.Job, 'Queued again.'),
     409: error('The job is not failed or cancelled (code conflict); details carry its status.'),
-    400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404], 413: errors[413], 415: errors[415], 503: errors[503],
+    400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404], 413: errors[413], 415: errors[415], 429: errors[429], 503: errors.put503,
   },
 });
 
@@ -188,7 +172,7 @@ export const healthz = define({
   path: '/healthz',
   summary: 'The process is alive (needs no token)',
   public: true,
-  responses: { 200: json(s.Health, 'Alive.') },
+  responses: { 200: json(s.Health, 'Alive.'), '4XX': unreadable },
 });
 
 export const readyz = define({
@@ -197,7 +181,7 @@ export const readyz = define({
   path: '/readyz',
   summary: 'Redis is reachable (needs no token)',
   public: true,
-  responses: { 200: json(s.Health, 'Ready.'), 503: errors[503] },
+  responses: { 200: json(s.Health, 'Ready.'), '4XX': unreadable, 503: errors[503] },
 });
 
 export const metrics = define({
@@ -228,12 +212,33 @@ export const home = define({
   operationId: 'home',
   method: 'get',
   path: '/',
-  summary: 'A minimal page linking to the API description (the dashboard comes later)',
-  responses: { 200: { description: 'HTML.', content: { 'text/html': { schema: z.string() } } }, 401: errors[401] },
+  summary: 'The dashboard (needs no token: the page asks for one when the API has tokens)',
+  description: 'An HTML page whose script and styles come from /ui/; strict Content-Security-Policy, nothing loaded from elsewhere. 503 when the package was not built.',
+  public: true,
+  responses: {
+    200: { description: 'HTML.', content: { 'text/html': { schema: z.string() } } },
+    '4XX': unreadable,
+    503: { description: 'The dashboard was not built (HTML saying how to build it).', content: { 'text/html': { schema: z.string() } } },
+  },
+});
+
+export const dashboardAsset = define({
+  operationId: 'dashboardAsset',
+  method: 'get',
+  path: '/ui/:file',
+  summary: "The dashboard's script and styles (need no token)",
+  public: true,
+  params: s.AssetParams,
+  responses: {
+    200: { description: 'The file.', content: { 'text/javascript': { schema: z.string() }, 'text/css': { schema: z.string() } } },
+    400: errors[400],
+    503: { description: 'The dashboard was not built.', content: { 'text/plain': { schema: z.string() } } },
+  },
 });
 
 /** Every operation, in the order of the HTTP reference. */
 export const OPERATIONS: readonly Operation[] = [
-  submitJob, listJobs, getJob, getJobResult, jobEvents, cancelJob, retryJob,
-  getStats, listWorkers, healthz, readyz, metrics, openapi, home,
+  submitJob, submitJobBatch, listJobs, getJob, getJobResult, jobEvents, cancelJob, retryJob,
+  ...OPERATOR_OPERATIONS, ...SCHEDULE_OPERATIONS,
+  getStats, ...LIMIT_OPERATIONS, listWorkers, healthz, readyz, metrics, openapi, home, dashboardAsset,
 ];

@@ -2,6 +2,7 @@
 // requests and responses in the OpenAPI document (openapi.ts), so the two cannot drift apart.
 import * as z from 'zod';
 import 'zod-openapi';
+import { IsoTime, Tag, Tags } from './filter-schemas.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -13,7 +14,7 @@ export const TYPE_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 export const ID_PATTERN = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
 
 /** An integer field with a range, its message naming the range. */
-function integer(min: number, max: number, description: string) {
+export function integer(min: number, max: number, description: string) {
   const rule = `must be an integer from ${min} to ${max}`;
   return z.int({ error: rule }).min(min, { error: rule }).max(max, { error: rule }).meta({ description });
 }
@@ -35,6 +36,14 @@ function queryInteger(min: number, max: number, fallback: number, description: s
     });
 }
 
+/** The messages of a strict JSON object: its unknown fields named, or that it is not an object at all. */
+export const OBJECT_ERRORS = {
+  error: (issue: { code: string; keys?: string[] }): string | undefined => {
+    if (issue.code === 'unrecognized_keys') return `unknown field(s): ${(issue.keys ?? []).join(', ')}`;
+    return issue.code === 'invalid_type' ? 'must be a JSON object' : undefined;
+  },
+};
+
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -55,7 +64,7 @@ export const JobStatus = z
   .meta({ id: 'JobStatus', description: 'Where a job is in its life.' });
 
 /** A JSON object, kept as sent (not rebuilt, so no key is dropped or renamed). */
-const JsonObject = z
+export const JsonObject = z
   .custom<Record<string, unknown>>(isObject, { error: 'must be a JSON object' })
   .meta({ override: { type: 'object', additionalProperties: {} } });
 
@@ -64,7 +73,7 @@ const Progress = z
   .nullable()
   .meta({ description: 'A percentage from 0 to 100, or a small JSON object set by the handler; null before any.' });
 
-const Timestamp = z.iso.datetime().meta({ description: 'ISO-8601 time.' });
+export const Timestamp = z.iso.datetime().meta({ description: 'ISO-8601 time.' });
 
 export const JobError = z
   .object({ message: z.string(), code: z.string().optional() })
@@ -80,27 +89,48 @@ export const SubmitBody = z
       delayMs: integer(0, 365 * DAY_MS, 'Run no sooner than this many ms from now. Default 0.').optional(),
       maxAttempts: integer(1, 100, 'Attempts before the job fails for good. Default 3.').optional(),
       timeoutMs: integer(1, DAY_MS, 'Abort an attempt after this many ms. Absent or null: no time limit.').nullable().optional(),
+      priority: integer(-100, 100, 'Higher runs first; default 0. FIFO within one priority; a waiting job gains one level per second of waiting (the queue\'s ageing), so low priorities are not starved.').optional(),
       idempotencyKey: z
         .string({ error: 'must be a string of 1 to 200 printable ASCII characters' })
         .regex(/^[\x20-\x7e]{1,200}$/, { error: 'must be a string of 1 to 200 printable ASCII characters' })
         .optional()
         .meta({ description: 'Submitting the same key again answers 200 with the first job instead of making a new one.' }),
+      tags: Tags.optional(),
     },
-    {
-      error: (issue) => {
-        if (issue.code === 'unrecognized_keys') return `unknown field(s): ${issue.keys.join(', ')}`;
-        return issue.code === 'invalid_type' ? 'must be a JSON object' : undefined;
-      },
-    },
+    OBJECT_ERRORS,
   )
   .meta({ id: 'SubmitJob', description: 'A job to run.' });
 
+/** Most jobs one batch may carry: one script call writes them all, so this bounds how long it holds Redis. */
+export const MAX_BATCH = 1_000;
+
+export const BatchBody = z
+  .strictObject(
+    {
+      jobs: z
+        .array(SubmitBody, { error: `must be an array of 1 to ${MAX_BATCH} jobs` })
+        .min(1, { error: `must be an array of 1 to ${MAX_BATCH} jobs` })
+        .max(MAX_BATCH, { error: `must be an array of 1 to ${MAX_BATCH} jobs` })
+        .meta({ description: `The jobs to submit, 1 to ${MAX_BATCH}, each as POST /jobs takes it.` }),
+    },
+    OBJECT_ERRORS,
+  )
+  .meta({ id: 'SubmitJobBatch', description: 'Jobs to submit together: all of them or none.' });
+
 export const IdParams = z.strictObject({ id: JobId });
+
+/** The dashboard's files under /ui/. */
+export const AssetParams = z.strictObject({
+  file: z.enum(['app.js', 'app.css'], { error: 'must be app.js or app.css' }).meta({ description: 'A file of the dashboard.' }),
+});
 
 export const ListQuery = z.strictObject(
   {
     status: JobStatus.optional(),
     type: JobType.optional(),
+    tag: Tag.optional().meta({ description: 'Only jobs with this tag.' }),
+    createdAfter: IsoTime.optional().meta({ description: 'Only jobs created at or after this time (ISO-8601).' }),
+    createdBefore: IsoTime.optional().meta({ description: 'Only jobs created before this time (ISO-8601).' }),
     limit: queryInteger(1, 1000, 50, 'Jobs per page, 1 to 1000. Default 50.').optional(),
     cursor: z
       .string()
@@ -134,15 +164,21 @@ export const Job = z
     type: JobType,
     params: JsonObject,
     status: JobStatus,
+    tags: z.array(Tag).meta({ description: 'Its tags (none: an empty array).' }),
     attempts: z.int().min(0).meta({ description: 'How many times a worker started it.' }),
     maxAttempts: z.int().min(1),
     timeoutMs: z.int().min(1).nullable(),
+    priority: z.int().min(-100).max(100).meta({ description: 'Higher runs first (-100 to 100; 0 by default).' }),
     createdAt: Timestamp,
     startedAt: Timestamp.nullable(),
     finishedAt: Timestamp.nullable(),
     progress: Progress,
     error: JobError.nullable(),
     worker: z.string().nullable().meta({ description: 'The worker that ran it last.' }),
+    schedule: z
+      .object({ id: z.string(), dueAt: Timestamp })
+      .optional()
+      .meta({ description: 'Only on an occurrence of a schedule: the schedule id and the time the occurrence was due.' }),
   })
   .meta({ id: 'Job', description: 'A job record (without its result: see GET /jobs/{id}/result).' });
 
@@ -150,9 +186,26 @@ export const JobList = z
   .object({ jobs: z.array(Job), nextCursor: z.string().nullable().meta({ description: 'Pass as cursor for the next page; null on the last.' }) })
   .meta({ id: 'JobList' });
 
+export const JobBatch = z
+  .object({ jobs: z.array(Job).meta({ description: 'The jobs, in the order of the request; an item whose idempotencyKey was already used is that earlier job.' }) })
+  .meta({ id: 'JobBatch' });
+
 export const ProgressEvent = z
   .object({ id: JobId, progress: Progress })
   .meta({ id: 'ProgressEvent', description: 'The data of an `event: progress` message.' });
+
+export const Limit = z
+  .object({
+    scope: z.string().meta({ description: '`queue`, `type:<type>` or `tag:<tag>`.', example: 'type:render' }),
+    rate: z.object({ count: z.int(), perMs: z.int() }).nullable().meta({ description: 'The rate limit, or null.' }),
+    concurrency: z.int().nullable().meta({ description: 'The concurrency limit, or null.' }),
+  })
+  .meta({ id: 'Limit', description: 'A limit in force.' });
+
+export const LimitUsage = Limit.extend({
+  running: z.int().min(0).meta({ description: 'Jobs of the scope running now that count against its concurrency limit (0 without one).' }),
+  recentStarts: z.int().min(0).meta({ description: 'Starts within the rate window ending now (0 without a rate).' }),
+}).meta({ id: 'LimitUsage', description: 'A limit in force, with what it counts now.' });
 
 export const Stats = z
   .object({
@@ -162,17 +215,28 @@ export const Stats = z
       .object({ ready: z.int(), delayed: z.int(), leased: z.int(), dead: z.int() })
       .meta({ description: 'Messages waiting, waiting for a delay, held by workers, dead-lettered.' }),
     workers: z.int().min(0).meta({ description: 'Workers alive (heartbeat within their TTL).' }),
+    limits: z.array(LimitUsage).meta({ description: 'The limits in force (GET /limits), with what they count now.' }),
     throughput: z
       .object({
-        windowSeconds: z.number().meta({ description: 'The span the rates are measured over (0 when this API has seen only one sample).' }),
-        submittedPerMinute: z.number().nullable(),
-        completedPerMinute: z.number().nullable().meta({ description: 'Acknowledged messages: succeeded, or cancelled while running.' }),
-        deadPerMinute: z.number().nullable().meta({ description: 'Messages that failed for good.' }),
+        windowSeconds: z.number().meta({ description: 'The span the rates are measured over: the last 60 seconds.' }),
+        submittedPerMinute: z.number(),
+        completedPerMinute: z.number().meta({ description: 'Acknowledged messages: succeeded, or cancelled while running.' }),
+        deadPerMinute: z.number().meta({ description: 'Messages that failed for good.' }),
         totals: z
           .object({ put: z.int(), acked: z.int(), retried: z.int(), dead: z.int(), expired: z.int(), released: z.int() })
           .meta({ description: 'Running totals of the queue since it was created.' }),
+        history: z
+          .array(z.object({
+            at: Timestamp.meta({ description: 'The start of the minute.' }),
+            submitted: z.int().min(0),
+            completed: z.int().min(0),
+            failed: z.int().min(0),
+            retried: z.int().min(0),
+          }))
+          .meta({ description: 'The last 60 minutes, oldest first, the current (still counting) minute last.' }),
       })
-      .meta({ description: 'Rates measured by this API process between calls (at most 5 minutes apart), and the running totals.' }),
+      .meta({ description: 'Counted by the queue itself, per minute (kept for an hour): the same from every API process, and there the moment one starts.' }),
+    paused: z.boolean().meta({ description: 'Whether the queue is paused (POST /queue/pause): workers take nothing new.' }),
   })
   .meta({ id: 'Stats' });
 
@@ -200,7 +264,7 @@ export const ErrorBody = z
     error: z.object({
       code: z.enum([
         'invalid_request', 'unauthorized', 'forbidden', 'not_found', 'conflict',
-        'payload_too_large', 'unsupported_media_type', 'redis_unavailable', 'internal_error',
+        'payload_too_large', 'unsupported_media_type', 'queue_full', 'redis_unavailable', 'not_replicated', 'internal_error',
       ]),
       message: z.string(),
       details: z.unknown().optional(),

@@ -1,45 +1,47 @@
-import type { QueueStats } from '@hotq/queue-core';
+import type { MinuteCounts, QueueStats } from '@hotq/queue-core';
 
 type Totals = QueueStats['totals'];
+
+/** One minute of the history GET /stats answers. */
+export interface MinuteBody {
+  at: string;
+  submitted: number;
+  completed: number;
+  failed: number;
+  retried: number;
+}
 
 /** What GET /stats says about throughput. */
 export interface Throughput {
   windowSeconds: number;
-  submittedPerMinute: number | null;
-  completedPerMinute: number | null;
-  deadPerMinute: number | null;
+  submittedPerMinute: number;
+  completedPerMinute: number;
+  deadPerMinute: number;
   totals: Totals;
+  history: MinuteBody[];
 }
 
-const WINDOW_MS = 5 * 60 * 1000;
+const MINUTE_MS = 60_000;
+const round = (value: number): number => Math.round(value * 100) / 100;
 
 /**
- * Rates from the queue's running totals, sampled whenever stats are read: the rate is the change
- * since the oldest sample of the last five minutes. No timer, no extra Redis calls; a fresh process
- * (one sample) reports null rates.
+ * Rates over the last 60 seconds from the per-minute history the queue's scripts keep: the current
+ * minute so far plus the part of the previous one that is still within the window (counted as if
+ * evenly spread). The same from every API process, and there the moment one starts.
  */
-export class ThroughputMeter {
-  private samples: Array<{ at: number; totals: Totals }> = [];
-
-  observe(totals: Totals, now = Date.now()): Throughput {
-    this.samples = this.samples.filter((sample) => now - sample.at <= WINDOW_MS && sample.at <= now);
-    // A total that went down means the queue's stats were reset: start over.
-    if (this.samples.some((sample) => sample.totals.put > totals.put || sample.totals.acked > totals.acked)) this.samples = [];
-    const oldest = this.samples[0];
-    // Keep at most one sample per second: enough resolution, bounded memory.
-    const last = this.samples[this.samples.length - 1];
-    if (!last || now - last.at >= 1000) this.samples.push({ at: now, totals });
-    if (!oldest || now === oldest.at) {
-      return { windowSeconds: 0, submittedPerMinute: null, completedPerMinute: null, deadPerMinute: null, totals };
-    }
-    const minutes = (now - oldest.at) / 60_000;
-    const rate = (key: keyof Totals): number => Math.round(((totals[key] - oldest.totals[key]) / minutes) * 100) / 100;
-    return {
-      windowSeconds: Math.round((now - oldest.at) / 100) / 10,
-      submittedPerMinute: rate('put'),
-      completedPerMinute: rate('acked'),
-      deadPerMinute: rate('dead'),
-      totals,
-    };
-  }
+export function throughputOf(history: readonly MinuteCounts[], totals: Totals, now = Date.now()): Throughput {
+  const current = history[history.length - 1];
+  const previous = history[history.length - 2];
+  const elapsed = current ? Math.min(1, Math.max(0, (now - current.minute) / MINUTE_MS)) : 1;
+  const rate = (field: 'put' | 'acked' | 'dead'): number => round((current?.[field] ?? 0) + (previous?.[field] ?? 0) * (1 - elapsed));
+  return {
+    windowSeconds: 60,
+    submittedPerMinute: rate('put'),
+    completedPerMinute: rate('acked'),
+    deadPerMinute: rate('dead'),
+    totals,
+    history: history.map((minute) => ({
+      at: new Date(minute.minute).toISOString(), submitted: minute.put, completed: minute.acked, failed: minute.dead, retried: minute.retried,
+    })),
+  };
 }

@@ -5,19 +5,31 @@ import type { Operation } from './operations.js';
 
 type Where = 'path' | 'query' | 'body';
 
+/** Most problems one 400 lists. */
+const MAX_PROBLEMS = 100;
+
 /** One broken rule: where, which field, what was expected. */
 export interface FieldProblem {
   in: Where;
   field: string;
   rule: string;
+  /** Where unknown fields were found, when not at the top level (not sent to clients). */
+  at?: string;
+}
+
+/** A field path as a client writes it: `jobs[3].params`, not `jobs.3.params`. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : `${out ? '.' : ''}${String(part)}`;
+  return out;
 }
 
 function problems(error: z.ZodError, where: Where): FieldProblem[] {
   return error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.');
+    const path = fieldPath(issue.path);
     if (issue.code === 'unrecognized_keys') {
       const keys = issue.keys.map((key) => (path ? `${path}.${key}` : key)).join(', ');
-      return { in: where, field: keys, rule: issue.message };
+      return { in: where, field: keys, rule: issue.message, ...(path ? { at: path } : {}) };
     }
     return { in: where, field: path || where, rule: issue.message };
   });
@@ -30,10 +42,14 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, whe
   const found = problems(result.error, where);
   const [first] = found;
   const label = where === 'body' ? '' : `${where === 'path' ? 'path parameter' : 'query parameter'} `;
+  // Unknown fields are named in the rule; the message then says where they were (the body, or a
+  // batch item such as `jobs[3]`).
   const message = first?.rule.startsWith('unknown')
-    ? `${where}: ${first.rule}`
+    ? `${first.at ?? where}: ${first.rule}`
     : `${label}${first?.field ?? where}: ${first?.rule ?? 'is invalid'}`;
-  throw new ApiError('invalid_request', message, { fields: found });
+  // A batch of 1,000 bad items would list thousands of problems: the first 100 say enough.
+  const fields = found.slice(0, MAX_PROBLEMS).map(({ in: place, field, rule }) => ({ in: place, field, rule }));
+  throw new ApiError('invalid_request', message, { fields });
 }
 
 /** What a request carries once its operation's schemas have accepted it. */

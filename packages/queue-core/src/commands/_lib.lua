@@ -1,5 +1,6 @@
 --[[
-  Shared by every TaskQueue script; prepended after the caller's hooks chunk (which defines HOOKS).
+  Shared by every TaskQueue function; it follows the caller's hooks chunk (which defines HOOKS) in
+  the library that _scripts.ts composes, and precedes the commands.
 
   KEYS (the same for every script, all in the queue's hash tag):
     1 ready    LIST  ids waiting, FIFO (RPUSH in, LPOP out)
@@ -8,30 +9,125 @@
     4 dead     ZSET  id -> time dead-lettered (ms)
     5 paused   STRING present while paused
     6 cancel   SET   ids of leased messages asked to stop
-    7 stats    HASH  running totals: put, acked, retried, dead, expired, released
+    7 stats    HASH  running totals: put, acked, retried, dead, expired, released; the same counts
+                     per minute go to HASH `<base>:tp:<minute since the epoch>`, kept for 65 minutes
+                     (see tally)
     8 wake     LIST  tokens that wake idle consumers blocked in BLPOP
     9 waiters  ZSET  consumers blocked waiting for work, member '<slot>\n<count>\n<lease ms>\n<consumer>',
                      score: when the wait ends (ms); put, nack and release lease messages
                      to them directly
+   10 limits   HASH  the limits in force (see _sched.lua)
+   11 groups   ZSET  the groups of ready jobs on the scheduled path (see _sched.lua)
+   12 prio     STRING present while delayed jobs with a priority may wait (see _sched.lua)
+   13 schedules ZSET schedule id -> its next due time (ms), for every schedule that will make more
+                     occurrences (not paused, not ended; see _repeat.lua)
   A waiter's inbox, LIST `<base>:inbox:<slot>`, receives what was leased to it: one item per hand-off,
   the messages framed as '<byte length>:<bytes>' fields, five per message (id, payload, attempt, max
   attempts, token). The slot is the waiting reserve call's token prefix, so it is unique.
-  ARGV[1] is always the key base `{prefix:queue}`; a message lives in HASH `<base>:m:<id>` with
-  fields p (payload), a (attempts started), m (max attempts), t (lease token), c (consumer), r (reason).
+  ARGV[1] is always the key base `{prefix:queue}`.
+
+  One hash per message, `<base>:job:<id>`, shared with the hooks' record of it (jobs-store's job
+  record): queue-core owns the upper-case fields, the hooks the lower-case ones.
+    P payload (when at most INLINE_PAYLOAD_MAX bytes; a longer one is STRING `<base>:payload:<id>`,
+      so that the hash keeps Redis's compact listpack encoding), A attempts started, M max attempts,
+    T lease token ('' or absent: not leased), C consumer of the last lease, R why dead-lettered,
+    E '1' once the message has ended (acked, dead-lettered, cancelled or removed) while its hash lives
+      on as the hooks' record: a put of that id revives it.
+    S its score: its place among the ready jobs (see _sched.lua), Y its priority (absent: 0),
+    L its group (the limit scopes it counts against, joined by spaces), K the scopes whose
+      concurrency its current lease counts against (see _sched.lua).
+  Without `HOOKS.keep_records` a message that ends is deleted with its payload (dead letters stay
+  until trim_dead). With it, the hash and the payload are the hooks' to expire or delete.
 ]]
-local K_READY, K_DELAYED, K_LEASED, K_DEAD = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local K_PAUSED, K_CANCEL, K_STATS, K_WAKE = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local K_WAITERS = KEYS[9]
-local BASE = ARGV[1]
+-- The call's keys and clock: set by begin() at the start of every call (the library is loaded once
+-- and its functions run many times, so nothing of one call may leak into the next).
+local K_READY, K_DELAYED, K_LEASED, K_DEAD, K_PAUSED, K_CANCEL, K_STATS, K_WAKE, K_WAITERS
+local K_LIMITS, K_GROUPS, K_PRIO, K_SCHEDULES
+local BASE, NOW
+-- Whether any leased message was asked to stop: read at most once per call (see any_cancel).
+local cancel_pending = nil
+-- What _sched.lua learns once per call: whether the scheduled path is on (nil: not looked at yet),
+-- whether consumers wait for work, whether the queue is paused, the ageing, the limits in force and
+-- the starts and running leases counted so far per limited scope.
+local sched_on, waiters_on, paused_on = nil, false, false
+local ageing, limits = nil, nil
+local rate_count, run_count = {}, {}
 
--- Redis server time, so every consumer shares one clock.
-local NOW = (function()
+-- The start of every call: its keys, Redis server time (so every consumer shares one clock), and the
+-- hooks' own per-call state.
+local function begin(keys, args)
+  K_READY, K_DELAYED, K_LEASED, K_DEAD = keys[1], keys[2], keys[3], keys[4]
+  K_PAUSED, K_CANCEL, K_STATS, K_WAKE, K_WAITERS = keys[5], keys[6], keys[7], keys[8], keys[9]
+  K_LIMITS, K_GROUPS, K_PRIO, K_SCHEDULES = keys[10], keys[11], keys[12], keys[13]
+  BASE = args[1]
   local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end)()
+  NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  cancel_pending = nil
+  sched_on, waiters_on, paused_on = nil, false, false
+  ageing, limits = nil, nil
+  rate_count, run_count = {}, {}
+  if HOOKS.before then HOOKS.before(NOW) end
+end
 
-local function msg_key(id)
-  return BASE .. ':m:' .. id
+-- The end of every call: the hooks write what they batched during it.
+local function finish()
+  if HOOKS.after then HOOKS.after() end
+end
+
+-- What the hooks declare about themselves (see hooks.ts): whether their record outlives the message,
+-- and which of their fields the lease steps read for them, in the queue's own read of the hash.
+local KEEP_RECORDS = HOOKS.keep_records == true
+local HOOK_FIELDS = HOOKS.fields or {}
+local INLINE_PAYLOAD_MAX = 64
+
+-- Adds to a running total and to its minute's count: `<base>:tp:<minute>`, a bounded ring (each
+-- minute's hash expires 65 minutes after its first count), so that a dashboard has the last hour's
+-- throughput the moment it opens, the same through every API process.
+local MINUTE_TTL_MS = 65 * 60000
+local function tally(name, n)
+  redis.call('HINCRBY', K_STATS, name, n)
+  local minute = BASE .. ':tp:' .. math.floor(NOW / 60000)
+  if redis.call('HINCRBY', minute, name, n) == n then redis.call('PEXPIRE', minute, MINUTE_TTL_MS) end
+end
+
+local function job_key(id)
+  return BASE .. ':job:' .. id
+end
+
+local function payload_key(id)
+  return BASE .. ':payload:' .. id
+end
+
+-- One HMGET of the queue's fields `names` and the hooks' HOOK_FIELDS: the queue's values in order,
+-- and the hooks' as a table by field name (ctx.record).
+local function read_message(key, names)
+  local all = {}
+  for i = 1, #names do all[i] = names[i] end
+  for i = 1, #HOOK_FIELDS do all[#names + i] = HOOK_FIELDS[i] end
+  local values = redis.call('HMGET', key, unpack(all))
+  local record = {}
+  for i = 1, #HOOK_FIELDS do
+    local value = values[#names + i]
+    if value then record[HOOK_FIELDS[i]] = value end
+  end
+  return values, record
+end
+
+-- Writes the queue's `fields` (a flat field, value list) and what the step's hook asked to write
+-- (ctx.writes) in one HSET.
+local function write_message(key, fields, writes)
+  for i = 1, #writes do fields[#fields + 1] = writes[i] end
+  redis.call('HSET', key, unpack(fields))
+end
+
+-- A message that ended for good (acked, cancelled, removed): deleted with its payload, unless the
+-- hooks keep it as their record, which then only loses its lease and is marked ended.
+local function end_message(id, key, writes)
+  if KEEP_RECORDS then
+    write_message(key, { 'T', '', 'E', '1' }, writes)
+  else
+    redis.call('DEL', key, payload_key(id))
+  end
 end
 
 local function decode_vars(json)
@@ -40,11 +136,14 @@ local function decode_vars(json)
 end
 
 -- Calls the caller's hook `name` if it defines one; returns what the hook returns.
+-- ctx.writes collects the hash fields the hook wants written with the queue's own (see write_message).
 local function call_hook(name, id, ctx)
+  if ctx.vars == nil then ctx.vars = {} end
+  if ctx.record == nil then ctx.record = {} end
+  ctx.writes = {}
   local fn = HOOKS[name]
   if fn == nil then return nil end
   ctx.now = NOW
-  if ctx.vars == nil then ctx.vars = {} end
   return fn(id, ctx)
 end
 
@@ -60,17 +159,35 @@ local function wake(n)
   redis.call('LPUSH', K_WAKE, unpack(tokens))
 end
 
+-- A lease counted against concurrency limits (`counted`: their scopes, field K) gives its slots back,
+-- and an idle consumer is woken to use them.
+local function free_slots(id, counted)
+  if not counted or counted == '' then return end
+  for scope in string.gmatch(counted, '%S+') do redis.call('SREM', BASE .. ':run:' .. scope, id) end
+  wake(1)
+end
+
 -- Leases message `id` to `consumer` under `token` until NOW + lease_ms (the reserve hook runs too).
 -- Returns its payload, attempt and max attempts; nil when the id has no message (removed meanwhile).
-local function lease_one(id, token, lease_ms, consumer)
-  local key = msg_key(id)
-  local fields = redis.call('HMGET', key, 'p', 'm', 'a')
-  if not fields[1] then return nil end
+local function lease_one(id, token, lease_ms, consumer, counted)
+  local key = job_key(id)
+  local fields, record = read_message(key, { 'M', 'E', 'A', 'P' })
+  if not fields[1] or fields[2] == '1' then return nil end
+  local payload = fields[4] or redis.call('GET', payload_key(id))
   local attempt = (tonumber(fields[3]) or 0) + 1
-  redis.call('HSET', key, 'a', attempt, 't', token, 'c', consumer)
+  local ctx = { token = token, attempt = attempt, consumer = consumer, record = record }
+  call_hook('reserve', id, ctx)
+  local writes = { 'A', attempt, 'T', token, 'C', consumer }
+  -- On the scheduled path: the scopes whose concurrency this lease counts against, given back when it ends.
+  if counted then writes[7], writes[8] = 'K', counted end
+  write_message(key, writes, ctx.writes)
   redis.call('ZADD', K_LEASED, NOW + lease_ms, id)
-  call_hook('reserve', id, { token = token, attempt = attempt, consumer = consumer })
-  return fields[1], attempt, fields[2]
+  return payload, attempt, fields[1]
+end
+
+-- Appends a leased message to a reserve's reply, five fields per message (see reserve.lua).
+local function push_message(out, id, payload, attempt, max, token)
+  out[#out + 1], out[#out + 2], out[#out + 3], out[#out + 4], out[#out + 5] = id, payload, attempt, max, token
 end
 
 -- The inbox of the waiter whose entry starts with `slot`.
@@ -139,64 +256,77 @@ local function hand_off(n)
   return handed
 end
 
--- `n` messages have just joined the ready list: consumers waiting for work get them leased directly
--- (unless the queue is paused), and consumers that are only blocked are woken for the rest.
-local function offer(n)
-  if n <= 0 then return end
-  local handed = 0
-  if redis.call('EXISTS', K_WAITERS) == 1 and redis.call('EXISTS', K_PAUSED) == 0 then
-    handed = hand_off(n)
-  end
-  wake(n - handed)
-end
-
--- Whether any leased message was asked to stop: read once per script call, so that the common case
--- (no cancellation at all) spends no SREM per acknowledged message.
-local cancel_pending = nil
+-- Whether any leased message was asked to stop, looked up once per call, so that the common case (no
+-- cancellation at all) spends no SREM per acknowledged message.
 local function any_cancel()
   if cancel_pending == nil then cancel_pending = redis.call('EXISTS', K_CANCEL) == 1 end
   return cancel_pending
 end
 
--- The fence: the message is leased and its token is `token`. Returns its key, or nil when stale.
--- Every step that ends or hands back a lease (ack, nack, expiry, release, dead-lettering) removes the
--- token with it, so a matching token is a held lease: no need to look at the leased set as well.
-local function held_lease(id, token)
-  local key = msg_key(id)
-  if redis.call('HGET', key, 't') ~= token then return nil end
-  return key
+-- The fence: the message is leased and its token is `token`. Every step that ends or hands back a
+-- lease (ack, nack, expiry, release, dead-lettering) clears the token with it, so a matching token is
+-- a held lease: no need to look at the leased set as well. Returns the key, the queue's fields
+-- `names` (after T) and the hooks' record; nil when stale.
+local function held_lease(id, token, names)
+  local key = job_key(id)
+  local all = { 'T' }
+  for i = 1, #names do all[i + 1] = names[i] end
+  local fields, record = read_message(key, all)
+  if fields[1] ~= token or token == '' then return nil end
+  return key, fields, record
 end
 
--- Removes dead letters older than `retention_ms`, a few at a time, with their message hashes.
+-- Removes dead letters older than `retention_ms` from the dead set, a few at a time, with their
+-- hashes unless those are the hooks' records (whose retention is the hooks' own).
 local function trim_dead(retention_ms)
   local old = redis.call('ZRANGEBYSCORE', K_DEAD, '-inf', NOW - retention_ms, 'LIMIT', 0, 10)
   for _, id in ipairs(old) do
-    redis.call('DEL', msg_key(id))
+    if not KEEP_RECORDS then redis.call('DEL', job_key(id), payload_key(id)) end
     redis.call('ZREM', K_DEAD, id)
   end
 end
 
--- Moves a message whose lease is held (or just expired) to the dead set, calling the dead hook.
-local function bury(id, key, attempt, token, reason, vars)
-  call_hook('dead', id, { token = token, attempt = attempt, reason = reason, vars = vars })
+-- The steps that end a lease, each written once. Callers have looked at the cancel set already: a
+-- message in it ends through end_cancelled, so the others need not remove it from there.
+
+-- Ends the lease of message `id` (hash `key`) and revokes its token, writing `fields` and the hook's
+-- `writes` with it: from here on no step of that lease passes the fence.
+local function revoke_lease(id, key, fields, writes)
+  redis.call('ZREM', K_LEASED, id)
+  fields[#fields + 1] = 'T'
+  fields[#fields + 1] = ''
+  write_message(key, fields, writes)
+end
+
+-- A leased message that someone asked to stop ends here, through the cancel hook.
+local function end_cancelled(id, key, token, attempt, reason, vars, record)
+  local ctx = { token = token, attempt = attempt, reason = reason, vars = vars, record = record }
+  call_hook('cancel', id, ctx)
   redis.call('ZREM', K_LEASED, id)
   redis.call('SREM', K_CANCEL, id)
+  end_message(id, key, ctx.writes)
+end
+
+-- Moves a message whose lease is held (or just expired) to the dead set, calling the dead hook.
+local function bury(id, key, attempt, token, reason, vars, record)
+  local ctx = { token = token, attempt = attempt, reason = reason, vars = vars, record = record }
+  call_hook('dead', id, ctx)
+  revoke_lease(id, key, { 'R', reason, 'E', '1' }, ctx.writes)
   redis.call('ZADD', K_DEAD, NOW, id)
-  redis.call('HSET', key, 'r', reason)
-  redis.call('HDEL', key, 't', 'c')
-  redis.call('HINCRBY', K_STATS, 'dead', 1)
+  tally('dead', 1)
 end
 
 -- Acknowledges one lease: hook first (reads only were done before), then the queue's own writes.
 -- Returns 1 when acknowledged, 0 when the token is stale.
 local function ack_one(id, token, vars_json, hook)
-  local key = msg_key(id)
-  local fields = redis.call('HMGET', key, 't', 'a')
-  if fields[1] ~= token then return 0 end
+  local key, fields, record = held_lease(id, token, { 'A', 'K' })
+  if not key then return 0 end
   if hook == nil or hook == '' then hook = 'ack' end
-  call_hook(hook, id, { token = token, attempt = tonumber(fields[2]), vars = decode_vars(vars_json) })
+  local ctx = { token = token, attempt = tonumber(fields[2]), vars = decode_vars(vars_json), record = record }
+  call_hook(hook, id, ctx)
   redis.call('ZREM', K_LEASED, id)
+  free_slots(id, fields[3])
   if any_cancel() then redis.call('SREM', K_CANCEL, id) end
-  redis.call('DEL', key)
+  end_message(id, key, ctx.writes)
   return 1
 end

@@ -6,5 +6,5 @@
   Returns: 1 acknowledged, 0 stale token (nothing written)
 ]]
 local ok = ack_one(ARGV[2], ARGV[3], ARGV[4], ARGV[5])
-if ok == 1 then redis.call('HINCRBY', K_STATS, 'acked', 1) end
+if ok == 1 then tally('acked', 1) end
 return ok

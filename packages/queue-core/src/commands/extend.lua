@@ -10,7 +10,7 @@ local out = {}
 for i = 0, count - 1 do
   local id, token = ARGV[4 + i * 2], ARGV[5 + i * 2]
   local result = 0
-  if held_lease(id, token) then
+  if held_lease(id, token, {}) then
     redis.call('ZADD', K_LEASED, 'XX', NOW + lease_ms, id)
     result = 1
     if redis.call('SISMEMBER', K_CANCEL, id) == 1 then result = 2 end

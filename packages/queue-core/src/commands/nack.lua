@@ -9,34 +9,34 @@
 ]]
 local id, token = ARGV[2], ARGV[3]
 local delay, force_dead, reason = tonumber(ARGV[4]), ARGV[5] == '1', ARGV[6]
-local key = held_lease(id, token)
+local key, fields, record = held_lease(id, token, { 'A', 'M', 'K', 'Y', 'L', 'S' })
 if key == nil then return 'stale' end
-local fields = redis.call('HMGET', key, 'a', 'm')
-local attempt, max = tonumber(fields[1]) or 0, tonumber(fields[2]) or 1
+local attempt, max = tonumber(fields[2]) or 0, tonumber(fields[3]) or 1
+local prio, group = fields[5], fields[6]
 local vars = decode_vars(ARGV[7])
+free_slots(id, fields[4])
 if redis.call('SISMEMBER', K_CANCEL, id) == 1 then
   -- A stop was asked for while it ran: honour it rather than retry or dead-letter it.
-  call_hook('cancel', id, { token = token, attempt = attempt, reason = 'cancelled while running', vars = vars })
-  redis.call('ZREM', K_LEASED, id)
-  redis.call('SREM', K_CANCEL, id)
-  redis.call('DEL', key)
+  end_cancelled(id, key, token, attempt, 'cancelled while running', vars, record)
   return 'cancelled'
 end
 if force_dead or attempt >= max then
-  bury(id, key, attempt, token, reason, vars)
+  bury(id, key, attempt, token, reason, vars, record)
   trim_dead(tonumber(ARGV[8]))
   return 'dead'
 end
 local due = NOW + delay
-call_hook('retry', id, { token = token, attempt = attempt, reason = reason, dueAt = due, vars = vars })
-redis.call('ZREM', K_LEASED, id)
-redis.call('SREM', K_CANCEL, id)
-redis.call('HDEL', key, 't', 'c')
+local ctx = { token = token, attempt = attempt, reason = reason, dueAt = due, vars = vars, record = record }
+call_hook('retry', id, ctx)
+-- A retry keeps its priority and goes to the back of its band (a new score, in the same write).
+local score = score_of(due, prio)
+revoke_lease(id, key, { 'S', score_text(score) }, ctx.writes)
 if delay > 0 then
   redis.call('ZADD', K_DELAYED, due, id)
+  note_delayed(id, prio, due)
 else
-  redis.call('RPUSH', K_READY, id)
+  make_ready(id, false, prio, group, score)
   offer(1)
 end
-redis.call('HINCRBY', K_STATS, 'retried', 1)
+tally('retried', 1)
 return 'retry'

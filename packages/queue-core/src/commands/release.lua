@@ -1,6 +1,6 @@
 --[[
   release: a consumer hands leases back without running them (graceful shutdown). The message goes
-  to the front of the ready list and the attempt does not count.
+  back to the front of the ready list (of its group, with its score) and the attempt does not count.
 
   KEYS: see _lib.lua
   ARGV: 1 base, 2 count, then per lease: id, token
@@ -11,25 +11,21 @@ local count = tonumber(ARGV[2])
 local released = 0
 for i = 0, count - 1 do
   local id, token = ARGV[3 + i * 2], ARGV[4 + i * 2]
-  local key = held_lease(id, token)
+  local key, fields, record = held_lease(id, token, { 'A', 'K', 'Y', 'L', 'S' })
+  if key then free_slots(id, fields[3]) end
   if key and redis.call('SISMEMBER', K_CANCEL, id) == 1 then
-    call_hook('cancel', id, { token = token, attempt = tonumber(redis.call('HGET', key, 'a')), reason = 'cancelled before it finished' })
-    redis.call('ZREM', K_LEASED, id)
-    redis.call('SREM', K_CANCEL, id)
-    redis.call('DEL', key)
+    end_cancelled(id, key, token, tonumber(fields[2]), 'cancelled before it finished', nil, record)
   elseif key then
-    local attempt = tonumber(redis.call('HGET', key, 'a')) - 1
-    call_hook('release', id, { token = token, attempt = attempt })
-    redis.call('HSET', key, 'a', attempt)
-    redis.call('HDEL', key, 't', 'c')
-    redis.call('ZREM', K_LEASED, id)
-    redis.call('SREM', K_CANCEL, id)
-    redis.call('LPUSH', K_READY, id)
+    local attempt = tonumber(fields[2]) - 1
+    local ctx = { token = token, attempt = attempt, record = record }
+    call_hook('release', id, ctx)
+    revoke_lease(id, key, { 'A', attempt }, ctx.writes)
+    make_ready(id, true, fields[4], fields[5], tonumber(fields[6]) or NOW)
     released = released + 1
   end
 end
 if released > 0 then
-  redis.call('HINCRBY', K_STATS, 'released', released)
+  tally('released', released)
   offer(released)
 end
 return released

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, QueueError, SerializationError } from '../errors.js';
+import { InvalidArgumentError, QueueError, SerializationError, UnsafePickleError } from '../errors.js';
+import { likelyCause } from './_sniff.js';
 import { jsonSerializer } from './json.js';
 import { pickleSerializer } from './pickle.js';
 import { rawSerializer } from './raw.js';
@@ -31,13 +32,26 @@ export function dumpsItem(serializer: Serializer, item: unknown, index: number):
   throw new SerializationError(`items[${index}]: the serializer's dumps() returned neither a string nor a Buffer`);
 }
 
-/** Runs a serializer's loads; our own errors pass through, a user serializer's are wrapped. */
+/**
+ * Runs a serializer's loads. A failure becomes a SerializationError (an UnsafePickleError stays one)
+ * that names the likely cause and carries the bytes: the item has left Redis, and the error is the
+ * caller's only chance to keep it.
+ */
 export function loadsItem(serializer: Serializer, bytes: Buffer): unknown {
   try {
     return serializer.loads(bytes);
   } catch (error) {
-    if (error instanceof QueueError) throw error;
+    const ours = error instanceof QueueError;
     const detail = error instanceof Error ? error.message : String(error);
-    throw new SerializationError(`an item could not be decoded: ${detail}`, { cause: error });
+    const reading = serializer === jsonSerializer ? 'json' : serializer === pickleSerializer ? 'pickle' : 'custom';
+    const what = (ours ? detail : `an item could not be decoded: ${detail}`).replace(/\.$/, '');
+    const message = `${what}.${likelyCause(bytes, reading)} ${howToKeep(bytes)}`;
+    if (error instanceof UnsafePickleError) throw new UnsafePickleError(message, { cause: error, bytes });
+    throw new SerializationError(message, { cause: error, bytes });
   }
+}
+
+/** How an undecodable item can still be kept, for the end of the error message. */
+function howToKeep(bytes: Buffer): string {
+  return `The item has left the queue; the error's \`bytes\` hold it (${bytes.length} bytes) if you want to keep it.`;
 }

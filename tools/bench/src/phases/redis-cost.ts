@@ -1,6 +1,7 @@
 import { DB, type BenchRedis } from '../bench-redis.js';
-import type { SystemResults } from '../results.js';
+import { SCHEDULED_DRAINS, type CostedPhase, type SystemResults } from '../results.js';
 import { errorMessage, type RunContext } from '../run-context.js';
+import type { Scheduling } from '../systems/scheduling.js';
 import type { BenchSystem, SystemKey } from '../systems/system.js';
 
 /** What one job costs Redis, from two untimed passes of the same work. */
@@ -95,7 +96,10 @@ function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-/** What a job costs each system, enqueued one at a time and processed at concurrency 1 and 32. */
+/**
+ * What a job costs each system, enqueued one at a time and processed at concurrency 1 and 32, and at
+ * 32 with priorities or limits (for the systems that have them).
+ */
 export async function redisCostPerJob(ctx: RunContext, systems: readonly BenchSystem[], results: Partial<Record<SystemKey, SystemResults>>): Promise<void> {
   const { plan, redis } = ctx;
   ctx.log('what a job costs: Redis commands (MONITOR) and CPU, untimed');
@@ -106,9 +110,11 @@ export async function redisCostPerJob(ctx: RunContext, systems: readonly BenchSy
         await system.enqueueSingle(plan.profileJobs, { ...plan, onStart: mark });
       });
       if (!system.processingUnavailable) {
-        for (const [phase, concurrency] of [['drain_c1', 1], ['drain_c32', 32]] as const) {
+        const drains: Array<readonly [CostedPhase, number, Scheduling]> = [['drain_c1', 1, 'plain'], ['drain_c32', 32, 'plain']];
+        for (const { key, scheduling } of SCHEDULED_DRAINS) if (!system.lacks?.[scheduling]) drains.push([key, 32, scheduling]);
+        for (const [phase, concurrency, scheduling] of drains) {
           costs[phase] = await measureRedisCost(redis, DB[system.key], plan.profileJobs, async (mark) => {
-            await system.drain(plan.profileJobs, concurrency, { ...plan, measureMemory: false, usedMemory: () => redis.usedMemory(), onWorkerStart: mark, pollMs: 50 });
+            await system.drain(plan.profileJobs, concurrency, { ...plan, measureMemory: false, usedMemory: () => redis.usedMemory(), onWorkerStart: mark, pollMs: 50, scheduling });
           });
         }
       }

@@ -1,7 +1,8 @@
 import type { RunContext } from '../run-context.js';
 import { errorMessage } from '../run-context.js';
-import { FIGURES, type FigureKey, type SystemResults } from '../results.js';
+import { costVsPlainDrainC32, FIGURES, type FigureKey, type SystemResults } from '../results.js';
 import { figure, percentile, perSecond } from '../stats.js';
+import { SCHEDULINGS, type ExtraScheduling } from '../systems/scheduling.js';
 import type { BenchSystem, SystemKey } from '../systems/system.js';
 
 /** One timed phase of the three-way comparison. */
@@ -9,7 +10,25 @@ interface Phase {
   readonly name: string;
   /** Needs a worker (hotq's may not have landed). */
   readonly processes: boolean;
+  /** Needs priorities or limits, which a system may lack (it is then left out: not applicable). */
+  readonly needs?: ExtraScheduling;
   run(system: BenchSystem, ctx: RunContext): Promise<Partial<Record<FigureKey, number>>>;
+}
+
+/**
+ * drain_c32 again, with priorities on the jobs or limits in force: next to the plain drain_c32, the
+ * cost per job of the scheduled path (decision 0015) for each system that has it.
+ */
+function drainAt32With(scheduling: ExtraScheduling, key: FigureKey): Phase {
+  return {
+    name: key,
+    processes: true,
+    needs: scheduling,
+    run: async (system, { plan, redis }) => {
+      const run = await system.drain(plan.drainJobs, 32, { ...plan, measureMemory: false, usedMemory: () => redis.usedMemory(), scheduling });
+      return { [key]: perSecond(plan.drainJobs, run.elapsedMs) };
+    },
+  };
 }
 
 const PHASES: readonly Phase[] = [
@@ -39,6 +58,8 @@ const PHASES: readonly Phase[] = [
       return { drain_c32: perSecond(plan.drainJobs, run.elapsedMs), ...(run.memoryPerJob === undefined ? {} : { memory_per_job: run.memoryPerJob }) };
     },
   },
+  drainAt32With('priorities', 'drain_c32_priorities'),
+  drainAt32With('limits', 'drain_c32_limits'),
   {
     name: 'latency',
     processes: true,
@@ -68,6 +89,9 @@ export async function runThreeWay(ctx: RunContext, systems: readonly BenchSystem
       if (phase.processes && system.processingUnavailable) {
         ctx.skip({ phase: phase.name, system: system.key, reason: system.processingUnavailable });
         out.add(system.key);
+      } else if (phase.needs && system.lacks?.[phase.needs]) {
+        ctx.skip({ phase: phase.name, system: system.key, reason: system.lacks[phase.needs] as string });
+        out.add(system.key);
       }
     }
     for (let round = 1; round <= ctx.plan.rounds; round += 1) {
@@ -94,6 +118,10 @@ export async function runThreeWay(ctx: RunContext, systems: readonly BenchSystem
       }
     }
   }
+  for (const mine of Object.values(results)) {
+    const versus = costVsPlainDrainC32(mine.figures);
+    if (Object.keys(versus).length > 0) mine.vsPlainDrainC32 = versus;
+  }
   return results;
 }
 
@@ -106,7 +134,11 @@ async function warmUp(ctx: RunContext, systems: readonly BenchSystem[]): Promise
       await system.enqueueBulk(1_000, 500, plan);
       await system.enqueueSingle(200, plan);
       if (!system.processingUnavailable) {
-        await system.drain(1_000, 8, { ...plan, measureMemory: false, usedMemory: () => redis.usedMemory() });
+        for (const scheduling of SCHEDULINGS) {
+          if (scheduling !== 'plain' && system.lacks?.[scheduling]) continue;
+          await redis.flush();
+          await system.drain(1_000, 8, { ...plan, measureMemory: false, usedMemory: () => redis.usedMemory(), scheduling });
+        }
         await system.latency(20, 1, plan);
       }
     } catch (error) {

@@ -11,12 +11,17 @@ const version = (createRequire(import.meta.url)('bee-queue/package.json') as { v
  * bee-queue with its defaults (jobs stored and kept after success, events sent), except that no
  * queue subscribes to job events (`getEvents: false`): nothing here listens to them, and skipping
  * them only spares bee-queue work. Completion is counted on the worker's `succeeded` event, which
- * fires after the MULTI that records the success has returned.
+ * fires after the MULTI that records the success has returned. It has neither priorities nor
+ * limits: the drains that use them are not applicable to it.
  */
 export class BeeQueueSystem implements BenchSystem {
   readonly key = 'bee-queue' as const;
   readonly label = `bee-queue ${version}`;
   readonly version = version;
+  readonly lacks = {
+    priorities: 'not applicable: bee-queue has no job priorities',
+    limits: 'not applicable: bee-queue has no rate or concurrency limits',
+  } as const;
 
   constructor(
     private readonly host: string,
@@ -50,6 +55,8 @@ export class BeeQueueSystem implements BenchSystem {
   }
 
   async drain(count: number, concurrency: number, options: DrainOptions): Promise<DrainRun> {
+    // A plain drain reported as a prioritised or limited one would be a made-up figure.
+    if (options.scheduling !== undefined && options.scheduling !== 'plain') throw new Error(this.lacks[options.scheduling]);
     const before = options.measureMemory ? await options.usedMemory() : 0;
     const producer = await this.queue(false);
     const worker = await this.queue(true);

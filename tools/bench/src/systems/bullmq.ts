@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import { Countdown, Signal } from '../wait.js';
+import { NEVER_BINDING_LIMIT, PRIORITY_SPREAD, priorityOf } from './scheduling.js';
 import { PAYLOAD, type BenchSystem, type DrainOptions, type EnqueueOptions, type DrainRun, type Limits } from './system.js';
 
 const QUEUE = 'bench';
@@ -10,7 +11,8 @@ const version = (createRequire(import.meta.url)('bullmq/package.json') as { vers
 /**
  * BullMQ with its defaults: completed jobs are kept (removeOnComplete unset), events go to its
  * stream. Completion is counted on the worker's `completed` event, which fires after the job was
- * moved to the completed set in Redis.
+ * moved to the completed set in Redis. Priorities are the job option `priority`; limits are the
+ * Worker's `limiter` (the rate) and `Queue.setGlobalConcurrency` (what hotq's concurrency limit is).
  */
 export class BullmqSystem implements BenchSystem {
   readonly key = 'bullmq' as const;
@@ -50,12 +52,19 @@ export class BullmqSystem implements BenchSystem {
 
   async drain(count: number, concurrency: number, options: DrainOptions): Promise<DrainRun> {
     const before = options.measureMemory ? await options.usedMemory() : 0;
+    const scheduling = options.scheduling ?? 'plain';
     const queue = await this.queue();
-    const worker = new Worker(QUEUE, async () => null, { connection: this.connection, concurrency, autorun: false });
+    const limiter = scheduling === 'limits' ? { max: NEVER_BINDING_LIMIT.rate.count, duration: NEVER_BINDING_LIMIT.rate.perMs } : undefined;
+    const worker = new Worker(QUEUE, async () => null, { connection: this.connection, concurrency, autorun: false, ...(limiter ? { limiter } : {}) });
     try {
       await worker.waitUntilReady();
+      if (scheduling === 'limits') await queue.setGlobalConcurrency(NEVER_BINDING_LIMIT.concurrency);
       for (let done = 0; done < count; done += 1000) {
-        await queue.addBulk(Array.from({ length: Math.min(1000, count - done) }, () => ({ name: 'noop', data: PAYLOAD })));
+        await queue.addBulk(Array.from({ length: Math.min(1000, count - done) }, (_, offset) => ({
+          name: 'noop',
+          data: PAYLOAD,
+          ...(scheduling === 'priorities' ? { opts: { priority: bullmqPriority(priorityOf(done + offset)) } } : {}),
+        })));
       }
       const completions = new Countdown(count, `BullMQ to complete ${count} jobs`, options.timeoutMs);
       worker.on('completed', () => completions.tick());
@@ -104,4 +113,13 @@ export class BullmqSystem implements BenchSystem {
     await queue.waitUntilReady();
     return queue;
   }
+}
+
+/**
+ * A priority on hotq's scale (-10..10, higher first) as BullMQ's (1..2^21, lower first; 0 would
+ * mean "no priority", which BullMQ runs before every prioritised job): 10 -> 1, ..., -10 -> 21,
+ * so both queues order the same jobs the same way, over 21 levels.
+ */
+export function bullmqPriority(priority: number): number {
+  return PRIORITY_SPREAD + 1 - priority;
 }

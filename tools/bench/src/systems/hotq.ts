@@ -3,6 +3,7 @@ import { TaskQueue } from '@hotq/queue-core';
 import type { Redis } from 'ioredis';
 import type { CreateWorker, Handler, JobsStoreConstructor, JobsStoreLike, WorkerLike } from '../hotq-packages.js';
 import { Signal, waitUntil } from '../wait.js';
+import { NEVER_BINDING_LIMIT, priorityOf } from './scheduling.js';
 import { PAYLOAD, type BenchSystem, type DrainOptions, type EnqueueOptions, type DrainRun, type Limits } from './system.js';
 
 const PREFIX = 'hotq';
@@ -23,6 +24,8 @@ export interface HotqParts {
  * (`createWorker`) with a no-op handler, so records, leases, fencing and results are all paid for.
  * Completion is counted when the store's `succeeded` count reaches the total (polled every 5 ms on
  * the producer's connection; the other systems report completions as events instead).
+ * Priorities are the submission's `priority`; limits are `TaskQueue.setLimit('queue', ...)`
+ * (decision 0015): either turns the queue onto its scheduled path.
  */
 export class HotqSystem implements BenchSystem {
   readonly key = 'hotq' as const;
@@ -75,7 +78,12 @@ export class HotqSystem implements BenchSystem {
     try {
       // The worker treats a connection that is not ready yet as Redis being down: hand it a ready one.
       await workerRedis.ping();
-      for (let done = 0; done < count; done += 1000) await this.putBatch(store, queue, Math.min(1000, count - done));
+      const scheduling = options.scheduling ?? 'plain';
+      // Set before the preload, so the jobs are put the way they are on a queue that has limits.
+      if (scheduling === 'limits') await queue.setLimit('queue', NEVER_BINDING_LIMIT);
+      for (let done = 0; done < count; done += 1000) {
+        await this.putBatch(store, queue, Math.min(1000, count - done), scheduling === 'priorities' ? done : undefined);
+      }
       worker = this.worker(workerRedis, concurrency, async () => null);
       await options.onWorkerStart?.();
       const started = performance.now();
@@ -139,9 +147,10 @@ export class HotqSystem implements BenchSystem {
     return createWorker({ redis, queue: QUEUE, prefix: PREFIX, handlers: { noop }, concurrency });
   }
 
-  private async putBatch(store: JobsStoreLike, queue: TaskQueue, size: number): Promise<void> {
-    const messages = Array.from({ length: size }, () => {
-      const submission = store.prepareSubmission(SUBMISSION);
+  /** Puts `size` jobs in one `putMany`; with `firstIndex`, job i of the run gets `priorityOf(i)`. */
+  private async putBatch(store: JobsStoreLike, queue: TaskQueue, size: number, firstIndex?: number): Promise<void> {
+    const messages = Array.from({ length: size }, (_, offset) => {
+      const submission = store.prepareSubmission(firstIndex === undefined ? SUBMISSION : { ...SUBMISSION, priority: priorityOf(firstIndex + offset) });
       return { payload: submission.payload, ...submission.put };
     });
     const results = await queue.putMany(messages);

@@ -1,3 +1,5 @@
+import type { ExtraScheduling, Scheduling } from './scheduling.js';
+
 /** The three systems compared, by the key used in results/latest.json. */
 export type SystemKey = 'hotq' | 'bullmq' | 'bee-queue';
 
@@ -37,6 +39,8 @@ export interface DrainOptions extends Limits {
   readonly onWorkerStart?: () => void | Promise<void>;
   /** How often a system that polls Redis for its completion count polls (default 5 ms). */
   readonly pollMs?: number;
+  /** Priorities on the preloaded jobs, or limits in force (default `plain`); see scheduling.ts. */
+  readonly scheduling?: Scheduling;
 }
 
 /**
@@ -49,11 +53,16 @@ export interface BenchSystem {
   readonly version: string;
   /** Why this system cannot process jobs yet (a package has not landed); undefined when it can. */
   readonly processingUnavailable?: string;
+  /** Why this system cannot drain with a scheduling (it has no such feature); absent when it can. */
+  readonly lacks?: Readonly<Partial<Record<ExtraScheduling, string>>>;
   /** Enqueues `count` jobs in awaited batches of `batch` (the library's bulk call); returns elapsed ms. */
   enqueueBulk(count: number, batch: number, limits: Limits): Promise<number>;
   /** Enqueues `count` jobs one at a time, each awaited; returns elapsed ms. */
   enqueueSingle(count: number, options: EnqueueOptions): Promise<number>;
-  /** Preloads `count` jobs (untimed), then drains them with one worker at `concurrency`. */
+  /**
+   * Preloads `count` jobs (untimed), with `options.scheduling` in force, then drains them with one
+   * worker at `concurrency`.
+   */
   drain(count: number, concurrency: number, options: DrainOptions): Promise<DrainRun>;
   /**
    * Submit-to-handler-start latency with an idle worker (concurrency 1): one job at a time, `gapMs`

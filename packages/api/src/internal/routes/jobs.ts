@@ -5,8 +5,6 @@ import { ApiError } from '../errors.js';
 import * as op from '../operations.js';
 import { route, type Route } from '../route.js';
 
-const TERMINAL = new Set<Job['status']>(['succeeded', 'failed', 'cancelled']);
-
 /** POST /jobs, GET /jobs, GET /jobs/:id, GET /jobs/:id/result, DELETE /jobs/:id, POST /jobs/:id/retry. */
 export function jobRoutes(ctx: AppContext): Route[] {
   const { store, queue, redisCall, metrics } = ctx;
@@ -45,6 +43,9 @@ export function jobRoutes(ctx: AppContext): Route[] {
           limit: query.limit ?? 50,
           ...(query.status ? { status: query.status } : {}),
           ...(query.type ? { type: query.type } : {}),
+          ...(query.tag ? { tag: query.tag } : {}),
+          ...(query.createdAfter ? { createdAfter: query.createdAfter } : {}),
+          ...(query.createdBefore ? { createdBefore: query.createdBefore } : {}),
           ...(query.cursor ? { cursor: query.cursor } : {}),
         }),
         'list jobs',
@@ -74,23 +75,21 @@ export function jobRoutes(ctx: AppContext): Route[] {
       res.send(result.data);
     }),
 
-    // Round trips: 1 (remove script: queue entry and record together) + 1 (read the job).
+    // Round trips: 1 (remove script: queue entry and record together) + 1 (read the job); a finished
+    // job: 1 (the remove script finds its message ended) + 1 (delete script).
     route(op.cancelJob, async ({ params }, _req, res) => {
       const removal = await redisCall(queue.remove(params.id, { hook: 'cancelJob' }), 'cancel job');
-      const job = await mustFind(params.id);
-      if (removal.outcome === 'removed') {
-        metrics.jobCancelled(job.type, 'cancelled');
-        res.status(200).json(jobBody(job));
+      if (removal.outcome === 'removed' || removal.outcome === 'cancel-requested') {
+        const job = await mustFind(params.id);
+        const removed = removal.outcome === 'removed';
+        metrics.jobCancelled(job.type, removed ? 'cancelled' : 'cancel_requested');
+        res.status(removed ? 200 : 202).json(jobBody(job));
         return;
       }
-      if (removal.outcome === 'cancel-requested') {
-        metrics.jobCancelled(job.type, 'cancel_requested');
-        res.status(202).json(jobBody(job));
-        return;
-      }
-      throw conflict(job, TERMINAL.has(job.status)
-        ? `job ${job.id} has already finished (${job.status})`
-        : `job ${job.id} cannot be cancelled now (status ${job.status})`);
+      // Its message has ended (or was never there): a finished job is deleted for good; the delete
+      // script refuses, with its status, a job that is not finished (409).
+      if (!(await redisCall(ctx.writer.delete(params.id), 'delete job'))) throw new ApiError('not_found', `no job ${params.id}`);
+      res.status(200).json({ id: params.id, deleted: true });
     }),
 
     // Round trips: 1 (read the record to rebuild its message) + 1 (put with the retryJob hook) + 1 (read it back).

@@ -5,23 +5,13 @@ import type { ScrapeSnapshot } from '../metrics.js';
 import { buildOpenApiDocument } from '../openapi.js';
 import * as op from '../operations.js';
 import { route, type Route } from '../route.js';
+import { throughputOf } from '../throughput.js';
 import { STATUSES } from '../schemas.js';
 import { VERSION } from '../version.js';
 
-const HOME = `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>hotq</title></head>
-<body>
-<h1>hotq</h1>
-<p>The jobs API. Its description: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).</p>
-<p>Submit with <code>POST /jobs</code>, follow with <code>GET /jobs/{id}/events</code>.</p>
-</body>
-</html>
-`;
-
-/** GET /stats, /workers, /healthz, /readyz, /metrics, /openapi.json and /. */
+/** GET /stats, /workers, /healthz, /readyz, /metrics and /openapi.json. */
 export function systemRoutes(ctx: AppContext, probeTimeoutMs: number): Route[] {
-  const { store, queue, redis, redisCall, metrics, throughput } = ctx;
+  const { store, queue, redis, redisCall, metrics } = ctx;
   const probe = createRedisCall(probeTimeoutMs);
   let document: ReturnType<typeof buildOpenApiDocument> | undefined;
 
@@ -31,14 +21,20 @@ export function systemRoutes(ctx: AppContext, probeTimeoutMs: number): Route[] {
   };
 
   return [
-    // One round trip each, in parallel: counts, queue stats, worker presence.
+    // In parallel: counts, queue stats and worker presence (one round trip each), limits and the
+    // per-minute history (two each).
     route(op.getStats, async (_input, _req, res) => {
-      const [byStatus, stats, live] = await Promise.all([counts(), redisCall(queue.stats(), 'queue stats'), redisCall(store.workers(), 'list workers')]);
+      const [byStatus, stats, live, limits, history] = await Promise.all([
+        counts(), redisCall(queue.stats(), 'queue stats'), redisCall(store.workers(), 'list workers'), redisCall(queue.limits(), 'read limits'),
+        redisCall(queue.throughput(), 'read throughput'),
+      ]);
       res.json({
         counts: byStatus,
         queue: { ready: stats.ready, delayed: stats.delayed, leased: stats.leased, dead: stats.dead },
         workers: live.length,
-        throughput: throughput.observe(stats.totals),
+        limits,
+        throughput: throughputOf(history, stats.totals),
+        paused: stats.paused,
       });
     }),
 
@@ -60,7 +56,6 @@ export function systemRoutes(ctx: AppContext, probeTimeoutMs: number): Route[] {
       try {
         const [byStatus, stats, live] = await Promise.all([counts(), redisCall(queue.stats(), 'queue stats'), redisCall(store.workers(), 'list workers')]);
         snapshot = { counts: byStatus, queue: stats, workers: live.length };
-        throughput.observe(stats.totals);
       } catch (error) {
         // Redis down: still answer, with hotq_redis_up 0 and this process's own counters.
         if (!(error instanceof ApiError) || error.code !== 'redis_unavailable') throw error;
@@ -71,10 +66,6 @@ export function systemRoutes(ctx: AppContext, probeTimeoutMs: number): Route[] {
     route(op.openapi, (_input, _req, res) => {
       document ??= buildOpenApiDocument(VERSION);
       res.json(document);
-    }),
-
-    route(op.home, (_input, _req, res) => {
-      res.type('html').send(HOME);
     }),
   ];
 }

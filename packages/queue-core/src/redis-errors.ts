@@ -1,0 +1,28 @@
+import { QueueError } from './errors.js';
+
+/**
+ * Error replies and connection errors that mean "Redis cannot serve this right now": unreachable, a
+ * server still loading its data, a replica that cannot take writes (a failover in progress), a
+ * cluster that is resharding or down, a server out of memory or busy with a long script. Worth
+ * retrying the same call later; never the caller's fault.
+ */
+const UNAVAILABLE = /Connection is closed|Stream isn't writeable|connect ETIMEDOUT|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|^LOADING|^READONLY|^MISCONF|^MASTERDOWN|^OOM |OOM command not allowed|^BUSY |^TRYAGAIN|^CLUSTERDOWN/;
+const UNAVAILABLE_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN)$/;
+
+/**
+ * Whether `error` says Redis is unreachable or cannot serve the call right now (the one rule every
+ * hotq package uses): a {@link RedisUnavailableError}, a connection error, or one of the replies
+ * `LOADING`, `READONLY`, `MASTERDOWN`, `TRYAGAIN`, `CLUSTERDOWN`, `BUSY`, `MISCONF`, `OOM`. Such a
+ * call may be retried later; any other error would fail the same way again.
+ * @public
+ */
+export function isRedisUnavailable(error: unknown): boolean {
+  if (error instanceof QueueError) return error.code === 'redis_unavailable';
+  if (!(error instanceof Error)) return false;
+  const { code } = error as { code?: unknown };
+  if (code === 'redis_unavailable') return true;
+  if (error.name === 'MaxRetriesPerRequestError') return true;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.test(code)) return true;
+  if (UNAVAILABLE.test(error.message)) return true;
+  return error.cause !== undefined && error.cause !== error && isRedisUnavailable(error.cause);
+}
