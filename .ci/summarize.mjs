@@ -26,7 +26,13 @@ for (const group of ['packages', 'tools']) {
     failed += report.numFailedTests;
     // A test file that fails to load reports no failed test, only a failed suite: count it.
     for (const file of report.testResults ?? []) {
-      const failedInFile = (file.assertionResults ?? []).filter((t) => t.status === 'failed').length;
+      const failedTests = (file.assertionResults ?? []).filter((t) => t.status === 'failed');
+      // Named again here, at the end of a long log, with the first line of why.
+      for (const test of failedTests) {
+        const why = String(test.failureMessages?.[0] ?? '').split('\n')[0].slice(0, 300);
+        problems.push(`failed: ${file.name} > ${test.fullName}: ${why}`);
+      }
+      const failedInFile = failedTests.length;
       if (file.status === 'failed' && failedInFile === 0) {
         problems.push(`${file.name}: ${String(file.message ?? 'failed to run').split('\n')[0]}`);
         failed += 1;
