@@ -8,9 +8,9 @@ export interface QueueKeys {
 
 export function queueKeys(prefix: string, queue: string): QueueKeys {
   const base = `{${prefix}:${queue}}`;
-  const names = ['ready', 'delayed', 'leased', 'dead', 'paused', 'cancel', 'stats', 'wake', 'waiters', 'limits', 'groups', 'prio', 'schedules'];
+  const names = ['ready', 'delayed', 'leased', 'dead', 'paused', 'cancel', 'stats', 'wake', 'waiters', 'limits', 'groups', 'prio', 'schedules', 'blocked'];
   return { base, fixed: names.map((name) => `${base}:${name}`) };
 }
 
 /** Index of each fixed key, for the few reads done outside scripts. */
-export const KEY = { ready: 0, delayed: 1, leased: 2, dead: 3, paused: 4, cancel: 5, stats: 6, wake: 7, waiters: 8, limits: 9, groups: 10, prio: 11, schedules: 12 } as const;
+export const KEY = { ready: 0, delayed: 1, leased: 2, dead: 3, paused: 4, cancel: 5, stats: 6, wake: 7, waiters: 8, limits: 9, groups: 10, prio: 11, schedules: 12, blocked: 13 } as const;

@@ -11,14 +11,14 @@ export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 const commandsDir = new URL('./commands/', import.meta.url);
 const read = (file: string): string => readFileSync(new URL(file, commandsDir), 'utf8');
-// Each shared file uses the ones before it (_sched.lua the steps of _lib.lua, _add.lua both,
-// _repeat.lua all three), and the commands use them all.
-const libSource = ['_lib.lua', '_sched.lua', '_add.lua', '_repeat.lua'].map(read).join('\n');
+// Each shared file uses the ones before it (_sched.lua the steps of _lib.lua, _deps.lua both,
+// _add.lua all three, _repeat.lua all four), and the commands use them all.
+const libSource = ['_lib.lua', '_sched.lua', '_deps.lua', '_add.lua', '_repeat.lua'].map(read).join('\n');
 const commandSources = new Map<ScriptName, string>(SCRIPT_NAMES.map((name) => [name, read(`${name}.lua`)]));
 
 /**
  * The library of one queue configuration: the caller's hooks chunk, the shared steps of _lib.lua,
- * _sched.lua, _add.lua and _repeat.lua, and one function per command. Each command's body becomes a
+ * _sched.lua, _deps.lua, _add.lua and _repeat.lua, and one function per command. Each command's body becomes a
  * function of (KEYS, ARGV), wrapped so that begin() sets the call's keys and clock first and the
  * hooks' `after` runs last, whatever it returns.
  */

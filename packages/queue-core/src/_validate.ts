@@ -72,3 +72,25 @@ export function checkScopes(argument: string, value: unknown): string {
   const scopes = value.map((scope, index) => checkScope(`${argument}[${index}]`, scope, false));
   return [...new Set(scopes)].sort().join(' ');
 }
+
+/** The most dependencies one message may name. */
+export const MAX_DEPENDENCIES = 1_000;
+
+/** A message's dependencies as the put function takes them: unique ids joined by spaces ('' none). */
+export function checkDependencies(argument: string, value: unknown, id: string): string {
+  if (value === undefined) return '';
+  if (!Array.isArray(value) || value.length > MAX_DEPENDENCIES) {
+    throw new InvalidArgumentError(argument, `an array of at most ${MAX_DEPENDENCIES} message ids`, value);
+  }
+  const ids = value.map((dep, index) => checkMessageId(`${argument}[${index}]`, dep));
+  const self = ids.indexOf(id);
+  if (self >= 0) throw new InvalidArgumentError(`${argument}[${self}]`, 'the id of another message (a message cannot depend on itself)', id);
+  return [...new Set(ids)].join(' ');
+}
+
+/** What a failed dependency does: 'r' (run anyway) or '' (fail, the default). */
+export function checkDependencyPolicy(argument: string, value: unknown): string {
+  if (value === undefined || value === 'fail') return '';
+  if (value === 'run') return 'r';
+  throw new InvalidArgumentError(argument, '"fail" or "run"', value);
+}

@@ -104,6 +104,26 @@ export class MessageRefusedError extends QueueError {
 }
 
 /**
+ * A put named a dependency that does not exist: not a message of this queue (live, or ended while
+ * its hash is kept) and not an earlier message of the same put. Nothing of the put was written.
+ * @public
+ */
+export class DependencyError extends QueueError {
+  /** The position of the message in the batch (0 for a single put). */
+  readonly index: number;
+  /** The dependency that was not found. */
+  readonly dependency: string;
+
+  constructor(index: number, dependency: string, batchSize: number) {
+    const which = batchSize === 1 ? 'the message' : `messages[${index}]`;
+    super('unknown_dependency', `${which} depends on ${dependency}, which is not a message of this queue `
+      + '(nor an earlier message of this put); nothing of this put was written');
+    this.index = index;
+    this.dependency = dependency;
+  }
+}
+
+/**
  * A put was refused because the queue holds as many waiting messages (ready or delayed) as its
  * `maxQueued` allows: nothing of it was written. Try again once consumers have caught up.
  * @public

@@ -42,6 +42,11 @@ export const HOOK_NAMES = [
   'put',
   /** A due delayed message joins the ready list. */
   'promote',
+  /**
+   * The last dependency of a waiting message ended: it is ready, or delayed until ctx.dueAt when it
+   * was put with a delay that has not run out yet.
+   */
+  'unblock',
   /** A message is leased to a consumer (ctx: token, attempt, consumer). */
   'reserve',
   /** A lease ran out; the message is ready again (ctx: token, attempt, reason). */
@@ -52,7 +57,11 @@ export const HOOK_NAMES = [
   'retry',
   /** A lease was acknowledged: done (ctx: token, attempt, vars). */
   'ack',
-  /** Dead-lettered: the last attempt failed, or the consumer asked for it (ctx: token, attempt, reason, vars). */
+  /**
+   * Dead-lettered: the last attempt failed, or the consumer asked for it (ctx: token, attempt, reason,
+   * vars); or a waiting message failed because a dependency did (ctx: dependency, reason, attempt 0,
+   * no token).
+   */
   'dead',
   /** A leased message that was asked to stop ended (ctx: token, attempt, reason). */
   'cancel',
@@ -93,6 +102,13 @@ export interface HookContext {
   writes: string[];
   /** put: the id's hash exists and has ended; the put brings it back unless the hook refuses. */
   revive?: boolean;
+  /**
+   * put: the message will wait for its dependencies (and `unblock` comes when they have ended), or
+   * it is dead-lettered in the same call because one has failed already (`dead` follows at once).
+   */
+  waiting?: boolean;
+  /** dead: the dependency whose failure or cancellation ends this waiting message. */
+  dependency?: string;
   /**
    * put: the id of the schedule whose occurrence this message is (`TaskQueue.setSchedule`); its
    * due time is `dueAt`, which may be past (the occurrence is ready at once).
@@ -141,4 +157,16 @@ export const MESSAGE_FIELDS = {
   score: 'S',
   /** The scopes whose concurrency limit its current lease counts against. */
   counted: 'K',
+  /** Its dependencies (see `PutOptions.dependsOn`), joined by spaces. */
+  dependsOn: 'D',
+  /** How many of its dependencies have not ended yet; 0 once it no longer waits. */
+  waitingOn: 'W',
+  /** `r` when it runs even if a dependency fails. */
+  runOnDependencyFailure: 'F',
+  /** Its due time (ms) when it was put with both a delay and dependencies. */
+  dueAt: 'U',
+  /** `1` once some message waits on it. */
+  waitedOn: 'N',
+  /** `dead` or `cancelled` on an ended message that did not succeed. */
+  outcome: 'O',
 } as const;

@@ -2,7 +2,7 @@
  * Redis queue primitives: HotQueue (compatible with Python hotqueue) and TaskQueue (reliable delivery with leases).
  * @packageDocumentation
  */
-export { QueueError, InvalidArgumentError, LayoutMismatchError, MessageRefusedError, NotReplicatedError, QueueFullError, RedisUnavailableError, SerializationError } from './errors.js';
+export { QueueError, DependencyError, InvalidArgumentError, LayoutMismatchError, MessageRefusedError, NotReplicatedError, QueueFullError, RedisUnavailableError, SerializationError } from './errors.js';
 
 // TaskQueue
 export { TaskQueue } from './task-queue.js';

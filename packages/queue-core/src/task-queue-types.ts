@@ -88,6 +88,21 @@ export interface PutOptions {
    * and name 1 to 64 of `[A-Za-z0-9_.:@-]`.
    */
   scopes?: string[];
+  /**
+   * Ids of messages of this queue that must end before this one is taken (at most 1,000): each must
+   * exist (live, or ended while its hash is kept, as job records are) or come earlier in the same
+   * {@link TaskQueue.putMany}; otherwise the whole put is refused ({@link DependencyError}). Until
+   * they have all ended the message waits (outcome `waiting`, counted in {@link QueueStats.waiting});
+   * the last one's end makes it ready, in the same atomic call. A message can only wait on messages
+   * that existed before it, so no cycle can form.
+   */
+  dependsOn?: readonly string[];
+  /**
+   * What a dependency that is dead-lettered, cancelled or removed does to this message: `fail` (the
+   * default) dead-letters it at once with reason `dependency <id> failed` (or `... was cancelled`),
+   * and so on down what waits on it; `run` counts that dependency as ended.
+   */
+  onDependencyFailure?: 'fail' | 'run';
 }
 
 /**
@@ -132,8 +147,12 @@ export interface LimitUsage extends Limit {
 export interface PutResult {
   /** The message id. */
   id: string;
-  /** `queued` or `delayed` when added; `exists` when the id was already there; `refused` by the hook. */
-  outcome: 'queued' | 'delayed' | 'exists' | 'refused';
+  /**
+   * `queued` or `delayed` when added; `waiting` when added to wait on its dependencies; `dead` when
+   * added and dead-lettered at once because a dependency had failed; `exists` when the id was
+   * already there; `refused` by the hook.
+   */
+  outcome: 'queued' | 'delayed' | 'waiting' | 'dead' | 'exists' | 'refused';
   /** The hook's answer when refused (for example the id of an earlier message). */
   refusal?: string;
 }
@@ -258,6 +277,8 @@ export interface QueueStats {
   delayed: number;
   /** Messages held by consumers. */
   leased: number;
+  /** Messages waiting for their dependencies to end ({@link PutOptions.dependsOn}). */
+  waiting: number;
   /** Dead letters kept. */
   dead: number;
   /** Whether consumers are paused. */

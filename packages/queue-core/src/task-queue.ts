@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { monotonicFactory } from 'ulid';
-import { InvalidArgumentError, LayoutMismatchError, MessageRefusedError, NotReplicatedError, QueueError, QueueFullError } from './errors.js';
+import { DependencyError, InvalidArgumentError, LayoutMismatchError, MessageRefusedError, NotReplicatedError, QueueError, QueueFullError } from './errors.js';
 import { inboxKey, unframe, waiterEntry } from './_inbox.js';
 import { KEY, queueKeys, type QueueKeys } from './_keys.js';
 import { checkLayout } from './_layout.js';
@@ -9,7 +9,7 @@ import { listenForStops, stopChannel } from './_stop-listener.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, duplicateClient, withTimeout } from './_redis.js';
 import { ScriptSet, type ScriptName } from './_scripts.js';
 import { WorkWaiter } from './_work-waiter.js';
-import { checkHookName, checkInteger, checkMessageId, checkName, checkScopes, checkVars } from './_validate.js';
+import { checkDependencies, checkDependencyPolicy, checkHookName, checkInteger, checkMessageId, checkName, checkScopes, checkVars } from './_validate.js';
 import { DEFAULT_AGEING_MS, readLimits, removeLimit, setLimit } from './_limits.js';
 import { MAX_HISTORY_MINUTES, readThroughput } from './_throughput.js';
 import { Schedules } from './_schedules.js';
@@ -164,9 +164,11 @@ export class TaskQueue<T = unknown> {
       const hook = checkHookName(`${at}.hook`, message.hook);
       const priority = checkInteger(`${at}.priority`, message.priority ?? 0, -100, 100);
       const group = checkScopes(`${at}.scopes`, message.scopes);
+      const deps = checkDependencies(`${at}.dependsOn`, message.dependsOn, id);
+      const policy = checkDependencyPolicy(`${at}.onDependencyFailure`, message.onDependencyFailure);
       args.push(
         id, this.encode(message.payload, `${messages.length === 1 ? 'payload' : `messages[${index}].payload`}`), delayMs, maxAttempts,
-        vars ? JSON.stringify(vars) : '', hook, priority, group,
+        vars ? JSON.stringify(vars) : '', hook, priority, group, deps, policy,
       );
       ids.push(id);
     });
@@ -181,6 +183,8 @@ export class TaskQueue<T = unknown> {
     } catch (error) {
       const refused = /HOTQ_REFUSED (\d+) (.*)$/s.exec(String((error as Error).message));
       if (refused) throw new MessageRefusedError(Number(refused[1]), refused[2] ?? '', messages.length);
+      const dependency = /HOTQ_DEPENDENCY (\d+) (\S+)/.exec(String((error as Error).message));
+      if (dependency) throw new DependencyError(Number(dependency[1]), dependency[2] ?? '', messages.length);
       const full = /HOTQ_FULL (\d+) (\d+)/.exec(String((error as Error).message));
       if (full) throw new QueueFullError(Number(full[1]), Number(full[2]), messages.length);
       throw error;
@@ -347,7 +351,8 @@ export class TaskQueue<T = unknown> {
       .zcard(this.key(KEY.dead))
       .exists(this.key(KEY.paused))
       .hgetall(this.key(KEY.stats))
-      .zrange(this.key(KEY.groups), '0', '-1');
+      .zrange(this.key(KEY.groups), '0', '-1')
+      .zcard(this.key(KEY.blocked));
     const values = await this.readAll(pipeline, 'stats');
     const totals = (values[5] ?? {}) as Record<string, string>;
     const total = (name: string): number => Number(totals[name] ?? 0);
@@ -363,6 +368,7 @@ export class TaskQueue<T = unknown> {
       ready: (values[0] as number) + grouped,
       delayed: values[1] as number,
       leased: values[2] as number,
+      waiting: values[7] as number,
       dead: values[3] as number,
       paused: values[4] === 1,
       totals: {

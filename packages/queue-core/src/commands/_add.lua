@@ -8,19 +8,30 @@
 -- or a second attempt at the same occurrence cannot apply twice; an id whose message has ended
 -- (dead-lettered, or kept by the hooks after it ended) is revived, with ctx.revive set for the
 -- hook, which may refuse. `schedule` names the schedule whose occurrence this is (ctx.schedule).
--- Returns the outcome ('queued' | 'delayed' | 'exists' | 'refused') and the hook's refusal.
-local function add_message(id, payload, due, max, vars, hook, prio, group, schedule)
+-- `deps` (ids joined by spaces, or '') are the messages it waits on, `policy` 'r' to run it even
+-- when one of them fails (see _deps.lua).
+-- Returns the outcome ('queued' | 'delayed' | 'waiting' | 'dead' | 'exists' | 'refused') and the
+-- hook's refusal.
+local function add_message(id, payload, due, max, vars, hook, prio, group, schedule, deps, policy)
   local key = job_key(id)
   -- A hash with attempts is a message; one marked ended comes back to life through the hook.
   local existing, record = read_message(key, { 'A', 'E' })
   local revive = existing[1] ~= false and existing[2] == '1'
   if existing[1] and not revive then return 'exists', '' end
-  local ctx = { attempt = 0, dueAt = due, vars = vars, revive = revive, record = record, schedule = schedule }
+  local live, failed, how = {}, nil, nil
+  if deps and deps ~= '' then live, failed, how = dependency_state(deps) end
+  local fails = failed ~= nil and policy ~= 'r'
+  local waits = fails or #live > 0
+  local ctx = { attempt = 0, dueAt = due, vars = vars, revive = revive, record = record, schedule = schedule, waiting = waits }
   local refusal = call_hook(hook, id, ctx)
   if refusal ~= nil then return 'refused', tostring(refusal) end
   if revive then
     redis.call('ZREM', K_DEAD, id)
-    if KEEP_RECORDS then redis.call('HDEL', key, 'P', 'R', 'E', 'T', 'C', 'Y', 'L', 'K') else redis.call('DEL', key) end
+    if KEEP_RECORDS then
+      redis.call('HDEL', key, 'P', 'R', 'E', 'T', 'C', 'Y', 'L', 'K', 'D', 'W', 'F', 'U', 'N', 'O')
+    else
+      redis.call('DEL', key)
+    end
     redis.call('DEL', payload_key(id))
   end
   prio = tonumber(prio) or 0
@@ -35,6 +46,21 @@ local function add_message(id, payload, due, max, vars, hook, prio, group, sched
   end
   if prio ~= 0 then fields[#fields + 1], fields[#fields + 2] = 'Y', prio end
   if group ~= '' then fields[#fields + 1], fields[#fields + 2] = 'L', group end
+  if deps and deps ~= '' then fields[#fields + 1], fields[#fields + 2] = 'D', deps end
+  if waits then
+    -- Waiting on dependencies: neither ready nor delayed until they have ended (see _deps.lua).
+    fields[#fields + 1], fields[#fields + 2] = 'W', fails and 1 or #live
+    if policy == 'r' then fields[#fields + 1], fields[#fields + 2] = 'F', 'r' end
+    if delayed then fields[#fields + 1], fields[#fields + 2] = 'U', due end
+    write_message(key, fields, ctx.writes)
+    if fails then
+      -- A dependency has failed already: this one fails at once, by the same rule as later.
+      fail_waiting(id, key, failed, how)
+      return 'dead', ''
+    end
+    wait_on(id, live)
+    return 'waiting', ''
+  end
   write_message(key, fields, ctx.writes)
   if delayed then
     redis.call('ZADD', K_DELAYED, due, id)

@@ -21,6 +21,7 @@
    12 prio     STRING present while delayed jobs with a priority may wait (see _sched.lua)
    13 schedules ZSET schedule id -> its next due time (ms), for every schedule that will make more
                      occurrences (not paused, not ended; see _repeat.lua)
+   14 blocked  ZSET  id -> put time, the messages waiting on dependencies (see _deps.lua)
   A waiter's inbox, LIST `<base>:inbox:<slot>`, receives what was leased to it: one item per hand-off,
   the messages framed as '<byte length>:<bytes>' fields, five per message (id, payload, attempt, max
   attempts, token). The slot is the waiting reserve call's token prefix, so it is unique.
@@ -36,13 +37,14 @@
     S its score: its place among the ready jobs (see _sched.lua), Y its priority (absent: 0),
     L its group (the limit scopes it counts against, joined by spaces), K the scopes whose
       concurrency its current lease counts against (see _sched.lua).
+    D, W, F, U, N, O: its dependencies and what waits on it (see _deps.lua).
   Without `HOOKS.keep_records` a message that ends is deleted with its payload (dead letters stay
   until trim_dead). With it, the hash and the payload are the hooks' to expire or delete.
 ]]
 -- The call's keys and clock: set by begin() at the start of every call (the library is loaded once
 -- and its functions run many times, so nothing of one call may leak into the next).
 local K_READY, K_DELAYED, K_LEASED, K_DEAD, K_PAUSED, K_CANCEL, K_STATS, K_WAKE, K_WAITERS
-local K_LIMITS, K_GROUPS, K_PRIO, K_SCHEDULES
+local K_LIMITS, K_GROUPS, K_PRIO, K_SCHEDULES, K_BLOCKED
 local BASE, NOW
 -- Whether any leased message was asked to stop: read at most once per call (see any_cancel).
 local cancel_pending = nil
@@ -58,7 +60,7 @@ local rate_count, run_count = {}, {}
 local function begin(keys, args)
   K_READY, K_DELAYED, K_LEASED, K_DEAD = keys[1], keys[2], keys[3], keys[4]
   K_PAUSED, K_CANCEL, K_STATS, K_WAKE, K_WAITERS = keys[5], keys[6], keys[7], keys[8], keys[9]
-  K_LIMITS, K_GROUPS, K_PRIO, K_SCHEDULES = keys[10], keys[11], keys[12], keys[13]
+  K_LIMITS, K_GROUPS, K_PRIO, K_SCHEDULES, K_BLOCKED = keys[10], keys[11], keys[12], keys[13], keys[14]
   BASE = args[1]
   local t = redis.call('TIME')
   NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -104,6 +106,7 @@ local function read_message(key, names)
   local all = {}
   for i = 1, #names do all[i] = names[i] end
   for i = 1, #HOOK_FIELDS do all[#names + i] = HOOK_FIELDS[i] end
+  if #all == 0 then return {}, {} end
   local values = redis.call('HMGET', key, unpack(all))
   local record = {}
   for i = 1, #HOOK_FIELDS do
@@ -120,11 +123,17 @@ local function write_message(key, fields, writes)
   redis.call('HSET', key, unpack(fields))
 end
 
+-- Defined in _deps.lua, called when a message that something waits on ends.
+local settle_waiters
+
 -- A message that ended for good (acked, cancelled, removed): deleted with its payload, unless the
--- hooks keep it as their record, which then only loses its lease and is marked ended.
-local function end_message(id, key, writes)
+-- hooks keep it as their record, which then only loses its lease and is marked ended (with
+-- `outcome`, 'cancelled', when it did not succeed: a later dependency on it reads it).
+local function end_message(id, key, writes, outcome)
   if KEEP_RECORDS then
-    write_message(key, { 'T', '', 'E', '1' }, writes)
+    local fields = { 'T', '', 'E', '1' }
+    if outcome then fields[5], fields[6] = 'O', outcome end
+    write_message(key, fields, writes)
   else
     redis.call('DEL', key, payload_key(id))
   end
@@ -304,22 +313,26 @@ local function end_cancelled(id, key, token, attempt, reason, vars, record)
   call_hook('cancel', id, ctx)
   redis.call('ZREM', K_LEASED, id)
   redis.call('SREM', K_CANCEL, id)
-  end_message(id, key, ctx.writes)
+  -- Read before the end, which deletes the hash unless the hooks keep records.
+  local waited_on = redis.call('HGET', key, 'N') == '1'
+  end_message(id, key, ctx.writes, 'cancelled')
+  if waited_on then settle_waiters(id, 'cancelled') end
 end
 
 -- Moves a message whose lease is held (or just expired) to the dead set, calling the dead hook.
 local function bury(id, key, attempt, token, reason, vars, record)
   local ctx = { token = token, attempt = attempt, reason = reason, vars = vars, record = record }
   call_hook('dead', id, ctx)
-  revoke_lease(id, key, { 'R', reason, 'E', '1' }, ctx.writes)
+  revoke_lease(id, key, { 'R', reason, 'E', '1', 'O', 'dead' }, ctx.writes)
   redis.call('ZADD', K_DEAD, NOW, id)
   tally('dead', 1)
+  if redis.call('HGET', key, 'N') == '1' then settle_waiters(id, 'dead') end
 end
 
 -- Acknowledges one lease: hook first (reads only were done before), then the queue's own writes.
 -- Returns 1 when acknowledged, 0 when the token is stale.
 local function ack_one(id, token, vars_json, hook)
-  local key, fields, record = held_lease(id, token, { 'A', 'K' })
+  local key, fields, record = held_lease(id, token, { 'A', 'K', 'N' })
   if not key then return 0 end
   if hook == nil or hook == '' then hook = 'ack' end
   local ctx = { token = token, attempt = tonumber(fields[2]), vars = decode_vars(vars_json), record = record }
@@ -328,5 +341,6 @@ local function ack_one(id, token, vars_json, hook)
   free_slots(id, fields[3])
   if any_cancel() then redis.call('SREM', K_CANCEL, id) end
   end_message(id, key, ctx.writes)
+  if fields[4] == '1' then settle_waiters(id, nil) end
   return 1
 end

@@ -10,10 +10,15 @@
   write, when the messages waiting (ready or delayed) and the ones put would go past it: an error
   reply `HOTQ_FULL <waiting> <max>`.
 
-  ARGV: 1 base, 2 count, 3 max waiting (0 = none), then per message 8 values:
+  A message's dependencies must exist (live or ended) or come earlier in the same put; otherwise
+  the whole put is refused before any write: an error reply `HOTQ_DEPENDENCY <index> <id>`.
+
+  ARGV: 1 base, 2 count, 3 max waiting (0 = none), then per message 10 values:
         id, payload, delay ms, max attempts, vars (JSON or ''), hook name ('' = put),
-        priority (-100..100), group (the limit scopes it counts against, joined by spaces; '' none)
-  Returns: flat array, per message: outcome ('queued' | 'delayed' | 'exists' | 'refused'), detail
+        priority (-100..100), group (the limit scopes it counts against, joined by spaces; '' none),
+        dependencies (ids joined by spaces; '' none), 'r' to run even when a dependency fails ('' not)
+  Returns: flat array, per message: outcome ('queued' | 'delayed' | 'waiting' | 'dead' | 'exists' |
+           'refused'), detail
 ]]
 local count = tonumber(ARGV[2])
 local max_waiting = tonumber(ARGV[3])
@@ -31,8 +36,9 @@ end
 -- First every check, then every write: Redis does not roll back a function that fails midway, so a
 -- batch with one bad message must be refused before anything of it is written. A hook that checks
 -- (`check_<hook>`) reads only, and answers nil or why the message cannot be taken.
+local earlier = {}
 for i = 0, count - 1 do
-  local o = 4 + i * 8
+  local o = 4 + i * 10
   local hook = ARGV[o + 5]
   if hook == '' then hook = 'put' end
   local delay = tonumber(ARGV[o + 2])
@@ -42,21 +48,27 @@ for i = 0, count - 1 do
   if problem ~= nil then
     return redis.error_reply('HOTQ_REFUSED ' .. i .. ' ' .. tostring(problem))
   end
+  for dep in string.gmatch(ARGV[o + 8], '%S+') do
+    if not earlier[dep] and redis.call('HEXISTS', job_key(dep), 'A') == 0 then
+      return redis.error_reply('HOTQ_DEPENDENCY ' .. i .. ' ' .. dep)
+    end
+  end
+  earlier[ARGV[o]] = true
 end
 
 local out = {}
 local ready_added = 0
 local added = 0
 for i = 0, count - 1 do
-  local o = 4 + i * 8
+  local o = 4 + i * 10
   local hook = ARGV[o + 5]
   if hook == '' then hook = 'put' end
   local delay = tonumber(ARGV[o + 2])
   local due = nil
   if delay > 0 then due = NOW + delay end
-  local outcome, detail = add_message(ARGV[o], ARGV[o + 1], due, ARGV[o + 3], decode_vars(ARGV[o + 4]), hook, ARGV[o + 6], ARGV[o + 7], nil)
+  local outcome, detail = add_message(ARGV[o], ARGV[o + 1], due, ARGV[o + 3], decode_vars(ARGV[o + 4]), hook, ARGV[o + 6], ARGV[o + 7], nil, ARGV[o + 8], ARGV[o + 9])
   if outcome == 'queued' then ready_added = ready_added + 1 end
-  if outcome == 'queued' or outcome == 'delayed' then added = added + 1 end
+  if outcome ~= 'exists' and outcome ~= 'refused' then added = added + 1 end
   out[#out + 1] = outcome
   out[#out + 1] = detail
 end
