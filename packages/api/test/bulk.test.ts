@@ -182,7 +182,7 @@ describe('bulk actions over 100,000 jobs', () => {
     else console.log(`the machine was busy (an idle Redis's PING waited over 20 ms, or load ${(loadavg()[0] ?? 0).toFixed(1)} over ${availableParallelism()} cores): the 50 ms bound was not judged; excess ${excess.toFixed(1)} ms`);
 
     const stats = (await call(api.base, 'GET', '/stats')).body;
-    expect(stats.counts).toEqual({ queued: 0, delayed: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 });
+    expect(stats.counts).toEqual({ waiting: 0, queued: 0, delayed: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 });
     expect(stats.queue).toMatchObject({ ready: 0, delayed: 0, leased: 0, dead: 0 });
     const left = [...(await snapshot(api.redis, api.keyBase)).keys()].filter((key) => /:(job|payload|type|status|tag):/.test(key));
     expect(left).toEqual([]);

@@ -60,7 +60,7 @@ const pathSpec: fc.Arbitrary<PathSpec> = fc.oneof(
 );
 
 const QUERY_KEYS = ['status', 'type', 'limit', 'cursor', 'tag', 'createdAfter', 'createdBefore', 'access_token', '__proto__', 'constructor', 'prototype', 'limit[]', 'a[b]', '__proto__[polluted]', 'constructor[prototype][polluted]', 'hasOwnProperty', ''];
-const QUERY_VALUES = ['queued', 'delayed', 'running', 'succeeded', 'failed', 'cancelled', 'done', '50', '1', '1000', '0', '1001', '-1', '1.5', '1e2', ' 5', '0x10', '', 'echo', 'Bad', FULL, READ, '01ARZ3NDEKTSV4RRFFQ69G5FAV', 'x'.repeat(600), 'customer:1', 'a,b', '2026-01-31T12:00:00Z', '2000-01-01', '1969-12-31', '2026-02-30', '2026-01-01T10:00'];
+const QUERY_VALUES = ['waiting', 'queued', 'delayed', 'running', 'succeeded', 'failed', 'cancelled', 'done', '50', '1', '1000', '0', '1001', '-1', '1.5', '1e2', ' 5', '0x10', '', 'echo', 'Bad', FULL, READ, '01ARZ3NDEKTSV4RRFFQ69G5FAV', 'x'.repeat(600), 'customer:1', 'a,b', '2026-01-31T12:00:00Z', '2000-01-01', '1969-12-31', '2026-02-30', '2026-01-01T10:00'];
 const query: fc.Arbitrary<string> = fc.oneof(
   { weight: 5, arbitrary: fc.constant('') },
   {

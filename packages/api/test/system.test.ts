@@ -21,7 +21,7 @@ describe('GET /stats', () => {
       const empty = await call(local.base, 'GET', '/stats');
       expect(empty.status).toBe(200);
       expect(Stats.parse(empty.body)).toEqual({
-        counts: { queued: 0, delayed: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
+        counts: { waiting: 0, queued: 0, delayed: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
         queue: { ready: 0, delayed: 0, leased: 0, dead: 0 },
         workers: 0,
         limits: [],
@@ -33,7 +33,7 @@ describe('GET /stats', () => {
       await consumer.runOne('ok');
       await consumer.take();
       const busy = await call(local.base, 'GET', '/stats');
-      expect(busy.body.counts).toEqual({ queued: 1, delayed: 1, running: 1, succeeded: 1, failed: 0, cancelled: 0 });
+      expect(busy.body.counts).toEqual({ waiting: 0, queued: 1, delayed: 1, running: 1, succeeded: 1, failed: 0, cancelled: 0 });
       expect(busy.body.queue).toEqual({ ready: 1, delayed: 1, leased: 1, dead: 0 });
       // Rates come from the queue's own per-minute counts: a fresh API process knows them at once.
       const history = busy.body.throughput.history as Array<{ at: string; submitted: number; completed: number; failed: number }>;

@@ -18,7 +18,7 @@ function iso(ms: string | undefined): string | null {
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
-function toError(text: string | undefined): JobError | null {
+export function toError(text: string | undefined): JobError | null {
   if (text === undefined) return null;
   const value = parseJson(text);
   if (isPlainObject(value) && typeof value.message === 'string') {
@@ -65,5 +65,6 @@ export function toJob(id: string, fields: RecordFields, storedPayload: string | 
     error: toError(fields.e),
     worker: fields.C === undefined || fields.C === '' ? null : fields.C,
     ...(fields.h === undefined ? {} : { schedule: { id: fields.h, dueAt: iso(fields.d) ?? new Date(0).toISOString() } }),
+    ...(fields.D ? { dependsOn: fields.D.split(' '), onDependencyFailure: fields.F === 'r' ? 'run' : 'fail' } : {}),
   };
 }

@@ -3,7 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { LuaLibrary } from '@hotq/queue-core';
 
 /** The jobs-store scripts of commands/ (besides the hooks chunk). */
-const SCRIPT_NAMES = ['progress', 'list', 'counts', 'purge', 'delete', 'bulk'] as const;
+const SCRIPT_NAMES = ['progress', 'list', 'counts', 'purge', 'delete', 'bulk', 'dependencies'] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 const commandsDir = new URL('./commands/', import.meta.url);

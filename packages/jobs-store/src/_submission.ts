@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { decodeTime } from 'ulid';
 import { JobInputError } from './errors.js';
-import { newJobId } from './job-id.js';
+import { isJobId, newJobId } from './job-id.js';
 import type { SubmitInput } from './job-types.js';
 import type { PreparedSubmission } from './jobs-store-types.js';
 import { toJsonText } from './_json.js';
 import { checkInteger, checkKnownFields, checkTags, checkType, describe, isPlainObject } from './_validate.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const FIELDS = ['type', 'params', 'delayMs', 'maxAttempts', 'timeoutMs', 'idempotencyKey', 'priority', 'tags'] as const;
+const FIELDS = ['type', 'params', 'delayMs', 'maxAttempts', 'timeoutMs', 'idempotencyKey', 'priority', 'tags', 'dependsOn', 'onDependencyFailure'] as const;
+const MAX_DEPENDENCIES = 1_000;
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,200}$/;
 
 /** The hash an idempotency key is stored under: short, and free of anything that could address another key. */
@@ -29,7 +30,7 @@ export function jobScopes(type: string, tags: readonly string[] = []): string[] 
 export function prepareSubmission(input: unknown, maxParamsBytes: number): PreparedSubmission {
   if (!isPlainObject(input)) throw new JobInputError('body', `must be a JSON object (received ${describe(input)})`);
   checkKnownFields(input, FIELDS);
-  const { type, params = {}, delayMs = 0, maxAttempts = 3, timeoutMs, idempotencyKey, priority = 0, tags = [] } = input as Partial<SubmitInput>;
+  const { type, params = {}, delayMs = 0, maxAttempts = 3, timeoutMs, idempotencyKey, priority = 0, tags = [], dependsOn = [], onDependencyFailure } = input as Partial<SubmitInput>;
   checkType('type', type);
   if (!isPlainObject(params)) throw new JobInputError('params', `must be a JSON object (received ${describe(params)})`);
   const paramsText = toJsonText('params', params, maxParamsBytes, 'maxParamsBytes');
@@ -41,6 +42,14 @@ export function prepareSubmission(input: unknown, maxParamsBytes: number): Prepa
     throw new JobInputError('idempotencyKey', `must be 1 to 200 printable ASCII characters (received ${describe(idempotencyKey)})`);
   }
   checkTags('tags', tags);
+  const deps = checkDependsOn(dependsOn);
+  if (onDependencyFailure !== undefined && onDependencyFailure !== 'fail' && onDependencyFailure !== 'run') {
+    throw new JobInputError('onDependencyFailure', `must be "fail" or "run" (received ${describe(onDependencyFailure)})`);
+  }
+  if (onDependencyFailure !== undefined && deps.length === 0) {
+    throw new JobInputError('onDependencyFailure', 'is only meaningful with dependsOn');
+  }
+  const waits = deps.length > 0 ? { dependsOn: deps, onDependencyFailure: onDependencyFailure ?? 'fail' } as const : undefined;
 
   // The creation time is the producer's clock, the one the id encodes, so the job can be answered
   // without reading it back.
@@ -57,11 +66,28 @@ export function prepareSubmission(input: unknown, maxParamsBytes: number): Prepa
   return {
     id,
     payload: { type: type as string, params: storedParams, timeoutMs: timeoutMs ?? null },
-    put: { id, delayMs, maxAttempts, vars, priority, scopes: jobScopes(type as string, tags) },
+    put: { id, delayMs, maxAttempts, vars, priority, scopes: jobScopes(type as string, tags), ...waits },
     job: {
-      id, type: type as string, params: JSON.parse(paramsText) as Record<string, unknown>, status: delayMs > 0 ? 'delayed' : 'queued', priority, tags: [...tags],
+      id, type: type as string, params: JSON.parse(paramsText) as Record<string, unknown>,
+      // Until the put says otherwise (its dependencies may all have succeeded already).
+      status: waits ? 'waiting' : delayMs > 0 ? 'delayed' : 'queued', priority, tags: [...tags],
       attempts: 0, maxAttempts, timeoutMs: timeoutMs ?? null, createdAt: new Date(createdMs).toISOString(),
       startedAt: null, finishedAt: null, progress: null, error: null, worker: null,
+      ...(waits ? { dependsOn: [...deps], onDependencyFailure: waits.onDependencyFailure } : {}),
     },
   };
+}
+
+/** Dependencies: at most 1,000 distinct job ids. */
+function checkDependsOn(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length > MAX_DEPENDENCIES) {
+    throw new JobInputError('dependsOn', `must be an array of at most ${MAX_DEPENDENCIES} job ids (received ${describe(value)})`);
+  }
+  const seen = new Set<string>();
+  value.forEach((dep, index) => {
+    if (!isJobId(dep)) throw new JobInputError(`dependsOn[${index}]`, `must be a job id (a ULID: 26 characters of Crockford base32, upper case; received ${describe(dep)})`);
+    if (seen.has(dep)) throw new JobInputError(`dependsOn[${index}]`, `names ${dep} twice`);
+    seen.add(dep);
+  });
+  return [...seen];
 }

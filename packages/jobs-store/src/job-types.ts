@@ -1,15 +1,17 @@
 /**
- * Where a job is in its life. `queued`, `delayed` and `running` are active (never expire);
- * `succeeded`, `failed` and `cancelled` are terminal (kept for the store's retention time).
+ * Where a job is in its life. `waiting` (for its dependencies), `queued`, `delayed` and `running`
+ * are active (never expire); `succeeded`, `failed` and `cancelled` are terminal (kept for the store's
+ * retention time).
  * @public
  */
-export type JobStatus = 'queued' | 'delayed' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type JobStatus = 'waiting' | 'queued' | 'delayed' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 /**
  * Every status, in lifecycle order.
  * @public
  */
 export const JOB_STATUSES: readonly JobStatus[] = Object.freeze([
+  'waiting',
   'queued',
   'delayed',
   'running',
@@ -73,6 +75,10 @@ export interface Job {
   worker: string | null;
   /** Present on an occurrence of a schedule: the schedule's id and the time the occurrence was due. */
   schedule?: { id: string; dueAt: string };
+  /** Present on a job submitted with dependencies: their ids, in the order given. */
+  dependsOn?: string[];
+  /** Present with `dependsOn`: what a failed or cancelled dependency does to this job. */
+  onDependencyFailure?: 'fail' | 'run';
 }
 
 /**
@@ -115,6 +121,33 @@ export interface SubmitInput {
    * {@link JobsStore.list} finds the jobs of a tag. Only tagged jobs pay for the tag index.
    */
   tags?: string[];
+  /**
+   * Ids of jobs of the same queue that must end before this one starts (at most 1,000, distinct).
+   * Until then it is `waiting`; the end of the last one queues it, atomically. Each must exist: an
+   * unknown id refuses the submission. In a batch (one `putMany` of several submissions) an item may name
+   * the ids of earlier items.
+   */
+  dependsOn?: string[];
+  /**
+   * What a dependency that fails or is cancelled does to this job: `fail` (the default) fails it
+   * with error code `dependency_failed`, and so on down what waits on it; `run` runs it anyway.
+   */
+  onDependencyFailure?: 'fail' | 'run';
+}
+
+/**
+ * What one dependency of a job came to ({@link JobsStore.dependencies}).
+ * @public
+ */
+export interface DependencyOutcome {
+  /** The dependency's id. */
+  id: string;
+  /** Its status; null when its record is gone (deleted, or its retention ended). */
+  status: JobStatus | null;
+  /** Its result when it succeeded (null otherwise, and for a handler that returned nothing). */
+  result: JobResult | null;
+  /** Its error when it failed or was cancelled with one. */
+  error: JobError | null;
 }
 
 /**

@@ -3,11 +3,11 @@ import type { Cluster, Redis } from 'ioredis';
 import { JobInputError, JobStateError } from './errors.js';
 import type { BulkFilter, BulkOptions, BulkResult } from './bulk-types.js';
 import { BULK_BATCH, BULK_PAUSE_MS, bulkArgs, BulkTally, toBulkStep } from './_bulk.js';
-import { JOB_STATUSES, type BytesResult, type Job, type JobError, type JobEvent, type JobMessage, type JobResult, type JobStatus, type SubmitInput } from './job-types.js';
+import { JOB_STATUSES, type BytesResult, type DependencyOutcome, type Job, type JobError, type JobEvent, type JobMessage, type JobResult, type JobStatus, type SubmitInput } from './job-types.js';
 import type { HookVars, JobPage, JobsStoreOptions, ListQuery, PreparedRetry, PreparedSubmission } from './jobs-store-types.js';
 import { toJsonText } from './_json.js';
 import { keyBase, StoreKeys } from './_keys.js';
-import { fieldsFromFlat, paramsOf, toJob, type RecordFields } from './_record.js';
+import { fieldsFromFlat, paramsOf, toError, toJob, type RecordFields } from './_record.js';
 import { decodeResult, encodeResult } from './_result.js';
 import { hooksChunk, ScriptSet } from './_scripts.js';
 import { prepareSchedule, toJobSchedule } from './_schedule.js';
@@ -90,7 +90,7 @@ export class JobsStore {
    * The hooks to give a TaskQueue as `hooks`: the Lua chunk and this store's key base, which the queue
    * checks against its own (same prefix and queue name, or the queue refuses them). The chunk follows
    * queue-core's hook contract (`HOOK_NAMES`): `before`, `check_put`, `put`, `retryJob`, `reserve`,
-   * `promote`, `expire`, `release`, `retry`, `ack`, `dead`, `cancel`, `cancelJob` (also as `remove`)
+   * `promote`, `unblock`, `expire`, `release`, `retry`, `ack`, `dead`, `cancel`, `cancelJob` (also as `remove`)
    * and `after`; see src/commands/hooks.lua for what each does and refuses.
    */
   queueHooks(): QueueHooks {
@@ -282,6 +282,30 @@ export class JobsStore {
       throw new JobStateError(id, status as JobStatus, `job ${id} is ${status}; only a succeeded job has a result`);
     }
     return text ? decodeResult(text) : null;
+  }
+
+  /**
+   * What the dependencies of job `id` came to (see `SubmitInput.dependsOn`), in the order submitted:
+   * each one's status, its result when it succeeded, its error when it failed. One round trip. An
+   * empty array for a job without dependencies; null when the job does not exist. A dependency whose
+   * record is gone (deleted, or its retention ended) has status null.
+   * @throws {@link JobInputError} for a malformed id.
+   */
+  async dependencies(id: string): Promise<DependencyOutcome[] | null> {
+    checkJobId('id', id);
+    const flat = (await this.scripts.run(this.redis, 'dependencies', [this.keys.job(id)], [])) as string[] | null;
+    if (flat === null) return null;
+    const outcomes: DependencyOutcome[] = [];
+    for (let at = 0; at < flat.length; at += 4) {
+      const [dep, status, result, error] = flat.slice(at, at + 4) as [string, string, string, string];
+      outcomes.push({
+        id: dep,
+        status: status === '' ? null : (status as JobStatus),
+        result: status === 'succeeded' && result !== '' ? decodeResult(result) : null,
+        error: error === '' ? null : toError(error),
+      });
+    }
+    return outcomes;
   }
 
   /**

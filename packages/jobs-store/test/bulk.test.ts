@@ -28,7 +28,7 @@ describe('bulk actions', () => {
     expect(await f.store.deleteJobs({ type: 'odd' })).toEqual({ matched: 250, changed: 150, skipped: { count: 100, reasons: { not_finished: 100 } }, dryRun: false });
     expect(await f.store.deleteJobs({ all: true })).toEqual({ matched: 350, changed: 150, skipped: { count: 200, reasons: { not_finished: 200 } }, dryRun: false });
     expect(await f.store.deleteJobs({ all: true })).toEqual({ matched: 200, changed: 0, skipped: { count: 200, reasons: { not_finished: 200 } }, dryRun: false });
-    expect(await f.store.counts()).toEqual({ queued: 150, delayed: 0, running: 50, succeeded: 0, failed: 0, cancelled: 0 });
+    expect(await f.store.counts()).toEqual({ waiting: 0, queued: 150, delayed: 0, running: 50, succeeded: 0, failed: 0, cancelled: 0 });
     expect((await f.queue.stats()).dead).toBe(0);
     await f.close();
   });

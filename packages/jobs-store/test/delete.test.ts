@@ -28,7 +28,7 @@ describe('JobsStore.delete', () => {
 
     for (const job of [done!, failed!, cancelled!]) expect(await f.store.delete(job.id)).toBe(true);
     for (const job of [done!, failed!, cancelled!]) expect(await f.store.get(job.id)).toBeNull();
-    expect(await f.store.counts()).toEqual({ queued: 1, delayed: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 });
+    expect(await f.store.counts()).toEqual({ waiting: 0, queued: 1, delayed: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 });
     expect((await f.store.list()).jobs.map((job) => job.id)).toEqual([kept!.id]);
     expect((await f.queue.stats()).dead).toBe(0);
     // Nothing of the three is left: only the keys of the job still queued and the queue's own.

@@ -21,7 +21,7 @@ describe('queueHooks()', () => {
       for name, fn in pairs(HOOKS) do if type(fn) == 'function' then names[#names + 1] = name end end
       table.sort(names)
       return names`, 0)) as string[];
-    expect(names).toEqual(['ack', 'after', 'before', 'cancel', 'cancelJob', 'check_put', 'dead', 'expire', 'promote', 'put', 'release', 'remove', 'reserve', 'retry', 'retryJob']);
+    expect(names).toEqual(['ack', 'after', 'before', 'cancel', 'cancelJob', 'check_put', 'dead', 'expire', 'promote', 'put', 'release', 'remove', 'reserve', 'retry', 'retryJob', 'unblock']);
   });
 
   it('bakes in the key base and retention as Lua literals', async () => {

@@ -35,7 +35,7 @@ describe('a job through its lifecycle', () => {
     expect(done).toMatchObject({ status: 'succeeded', attempts: 1, error: null });
     expect(Date.parse(done!.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(done!.startedAt!));
     expect(await f.store.getResult(id)).toEqual({ kind: 'json', value: { echoed: 'hi' } });
-    expect(await f.store.counts()).toEqual({ queued: 0, delayed: 0, running: 0, succeeded: 1, failed: 0, cancelled: 0 });
+    expect(await f.store.counts()).toEqual({ waiting: 0, queued: 0, delayed: 0, running: 0, succeeded: 1, failed: 0, cancelled: 0 });
   });
 
   it('waits as delayed until promoted', async () => {

@@ -108,7 +108,7 @@ describe('list', () => {
 describe('counts', () => {
   it('counts jobs by status without scanning, through every transition', async () => {
     const f = new Fixture(redis);
-    expect(await f.store.counts()).toEqual({ queued: 0, delayed: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 });
+    expect(await f.store.counts()).toEqual({ waiting: 0, queued: 0, delayed: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 });
     const ids = [];
     for (let n = 0; n < 6; n += 1) ids.push((await f.submit()).id);
     await f.submit({ type: 'later', delayMs: 60_000 });
@@ -118,7 +118,7 @@ describe('counts', () => {
     await f.hooks.call('cancelJob', c);
     await f.start(r);
     await f.hooks.call('retry', d, { token: await f.start(d), attempt: 1, delayMs: 60_000, reason: 'x' });
-    expect(await f.store.counts()).toEqual({ queued: 1, delayed: 2, running: 1, succeeded: 1, failed: 1, cancelled: 1 });
+    expect(await f.store.counts()).toEqual({ waiting: 0, queued: 1, delayed: 2, running: 1, succeeded: 1, failed: 1, cancelled: 1 });
     // Live statuses are counted by their moves (one HINCRBY per transition), failed and cancelled by
     // their indexes, succeeded by what else the finished index holds: nothing is scanned.
     const base = f.store.keyBase;

@@ -88,7 +88,7 @@ describe('retention', () => {
     expect(await f.store.purgeExpired()).toBe(0);
     // What stays: the move counts and the list of types, a few bytes each, whatever the number of jobs.
     expect(await f.keys()).toEqual([`${base}:moves`, `${base}:types`]);
-    expect(await f.store.counts()).toEqual({ queued: 0, delayed: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 });
+    expect(await f.store.counts()).toEqual({ waiting: 0, queued: 0, delayed: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 });
 
     // counts() purges first, so finished jobs past retention are not counted.
     const a = (await f.submit({ type: 'short' })).id;

@@ -1,8 +1,12 @@
+import type { DependencyOutcome } from '@hotq/jobs-store';
 import type { HandlerContext, JobLogger, ProgressValue } from './handler-types.js';
 import type { HeldJob } from './_held-job.js';
 
 /** Writes a progress update of a held job (the worker's, bound once). */
 export type ProgressWriter = (job: HeldJob, value: unknown) => Promise<void>;
+
+/** Reads what a job's dependencies came to (the worker's, bound once). */
+export type DependencyReader = (id: string) => Promise<DependencyOutcome[]>;
 
 /**
  * The {@link HandlerContext} a handler gets. `signal`, `log` and `progress` are getters so that what
@@ -16,11 +20,13 @@ export class JobContext implements HandlerContext {
   readonly attempt: number;
   readonly #job: HeldJob;
   readonly #write: ProgressWriter;
+  readonly #readDependencies: DependencyReader;
   #progress: ((value: ProgressValue) => Promise<void>) | undefined;
 
-  constructor(job: HeldJob, write: ProgressWriter) {
+  constructor(job: HeldJob, write: ProgressWriter, readDependencies: DependencyReader) {
     this.#job = job;
     this.#write = write;
+    this.#readDependencies = readDependencies;
     this.attempt = job.message.attempt;
     Object.defineProperties(this, OWN_GETTERS);
   }
@@ -39,10 +45,15 @@ export class JobContext implements HandlerContext {
   get progress(): (value: ProgressValue) => Promise<void> {
     return (this.#progress ??= (value) => this.#write(this.#job, value));
   }
+
+  /** What the job's dependencies came to; bound, so it can be passed around on its own. */
+  get dependencies(): () => Promise<DependencyOutcome[]> {
+    return () => this.#readDependencies(this.#job.id);
+  }
 }
 
 // The class's getters, copied onto each instance as enumerable accessors (see above).
 const prototypeGetters = Object.getOwnPropertyDescriptors(JobContext.prototype);
 const OWN_GETTERS: PropertyDescriptorMap = Object.fromEntries(
-  (['signal', 'log', 'progress'] as const).map((name) => [name, { get: prototypeGetters[name]?.get, enumerable: true, configurable: false }]),
+  (['signal', 'log', 'progress', 'dependencies'] as const).map((name) => [name, { get: prototypeGetters[name]?.get, enumerable: true, configurable: false }]),
 );

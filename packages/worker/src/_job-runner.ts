@@ -95,7 +95,7 @@ export class JobRunner {
     if (timeoutMs !== null) job.timeoutTimer = setTimeout(() => this.stopJob(job, 'timeout'), timeoutMs);
     // No race against the job's signal: a job stopped from outside is decided at once (stopJob), and
     // whatever its handler returns later is ignored; its slot stays taken until the handler ends.
-    executor.run(handlerJob, new JobContext(job, this.parts.jobWrites.writeProgress)).then(
+    executor.run(handlerJob, new JobContext(job, this.parts.jobWrites.writeProgress, this.parts.jobWrites.readDependencies)).then(
       (outcome) => this.handlerEnded(job, outcome),
       (error: unknown) => this.handlerEnded(job, undefined, error),
     );

@@ -5,7 +5,7 @@ import { reconnectDelay, retryDelay, type BackoffPolicy } from './_backoff.js';
 import type { Connection } from './_connection.js';
 import { checkProgress, type ErrorInfo } from './_handler-run.js';
 import type { HeldJob, HeldJobs } from './_held-job.js';
-import type { ProgressWriter } from './_job-context.js';
+import type { DependencyReader, ProgressWriter } from './_job-context.js';
 import { errorFields } from './_logger.js';
 import { CALL_TIMEOUT_MS, isUnavailable, withTimeout } from './_redis.js';
 import { delay } from './_waits.js';
@@ -21,6 +21,9 @@ export class JobWrites {
   giveUpAt = Number.POSITIVE_INFINITY;
   /** Writes a job's progress; bound once and shared by every job's context. */
   readonly writeProgress: ProgressWriter = (job, value) => this.progress(job, value);
+  /** Reads a job's dependencies' outcomes (one round trip); bound once, shared by every context. */
+  readonly readDependencies: DependencyReader = async (id) =>
+    (await withTimeout(this.store.dependencies(id), CALL_TIMEOUT_MS, 'reading the dependencies')) ?? [];
 
   constructor(
     private readonly tasks: TaskQueue<JobMessage>,

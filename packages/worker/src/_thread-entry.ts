@@ -1,6 +1,7 @@
 // The body of one handler thread: loads the handlers, then runs the jobs the main thread sends, one
 // at a time, reporting progress, log lines and the outcome back. Imports nothing that talks to Redis.
 import { parentPort, workerData } from 'node:worker_threads';
+import type { DependencyOutcome } from '@hotq/jobs-store';
 import type { HandlerContext, Handlers, JobLogMethod, JobLogger } from './handler-types.js';
 import { checkProgress, runHandler, stopReason } from './_handler-run.js';
 import { loadHandlersModule, mergeHandlers } from './_handlers-module.js';
@@ -40,10 +41,19 @@ if (handlers !== undefined) {
   // Progress updates waiting for the main thread to write them, by sequence number.
   const progressWaiters = new Map<number, { resolve(): void; reject(error: Error): void }>();
   let progressSeq = 0;
+  // Reads of dependencies waiting for the main thread, by sequence number.
+  const dependencyWaiters = new Map<number, { resolve(outcomes: DependencyOutcome[]): void; reject(error: Error): void }>();
 
   port.on('message', (message: ToThread) => {
     if (message.kind === 'abort') {
       controllers.get(message.id)?.abort(stopReason(message.code));
+      return;
+    }
+    if (message.kind === 'dependencies-done') {
+      const waiter = dependencyWaiters.get(message.seq);
+      dependencyWaiters.delete(message.seq);
+      if (message.error === undefined) waiter?.resolve(message.outcomes);
+      else waiter?.reject(new Error(message.error));
       return;
     }
     if (message.kind === 'progress-done') {
@@ -69,6 +79,13 @@ if (handlers !== undefined) {
         });
       },
       log: logger(job.id),
+      dependencies: (): Promise<DependencyOutcome[]> => {
+        const seq = (progressSeq += 1);
+        return new Promise<DependencyOutcome[]>((resolve, reject) => {
+          dependencyWaiters.set(seq, { resolve, reject });
+          send({ kind: 'dependencies', id: job.id, seq });
+        });
+      },
     };
     void runHandler(loaded[job.type] as (typeof loaded)[string], job, context).then((outcome) => {
       controllers.delete(job.id);

@@ -1,5 +1,6 @@
 import { Worker as Thread } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import type { DependencyOutcome } from '@hotq/jobs-store';
 import { WorkerError } from './errors.js';
 import type { HandlerContext, HandlerJob } from './handler-types.js';
 import type { Executor } from './_executor.js';
@@ -148,6 +149,16 @@ export class ThreadPool implements Executor {
             slot.current.context.progress(message.value as number).then(
               () => reply(undefined),
               (error: unknown) => reply((error as Error).message),
+            );
+            return;
+          }
+          case 'dependencies': {
+            const reply = (outcomes: DependencyOutcome[], error: string | undefined): void =>
+              void this.post(slot, { kind: 'dependencies-done', seq: message.seq, outcomes, error });
+            if (slot.current?.id !== message.id) return reply([], 'the job is no longer running here');
+            slot.current.context.dependencies().then(
+              (outcomes) => reply(outcomes, undefined),
+              (error: unknown) => reply([], (error as Error).message),
             );
             return;
           }

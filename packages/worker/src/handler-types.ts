@@ -1,3 +1,5 @@
+import type { DependencyOutcome } from '@hotq/jobs-store';
+
 /**
  * The job a handler is asked to run.
  * @public
@@ -70,6 +72,13 @@ export interface HandlerContext {
   readonly log: JobLogger;
   /** Which attempt this is, starting at 1 (the same as `job.attempt`). */
   readonly attempt: number;
+  /**
+   * What the jobs this one was submitted to depend on (`dependsOn`) came to, in the order given:
+   * each one's status, its result when it succeeded, its error when it failed (a job that runs
+   * anyway, `onDependencyFailure: 'run'`, sees which). One Redis round trip; an empty array for a job
+   * without dependencies. Rejects when Redis cannot be reached.
+   */
+  dependencies(): Promise<DependencyOutcome[]>;
 }
 
 /**

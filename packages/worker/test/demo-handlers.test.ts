@@ -5,7 +5,7 @@ const noop = (): void => {};
 function run(type: string, params: Record<string, unknown>, signal = new AbortController().signal): Promise<unknown> {
   const job: HandlerJob = { id: '01J0000000000000000000000', type, params, attempt: 1, maxAttempts: 3, timeoutMs: null };
   const log = { trace: noop, debug: noop, info: noop, warn: noop, error: noop };
-  const ctx: HandlerContext = { signal, progress: async () => {}, log, attempt: 1 };
+  const ctx: HandlerContext = { signal, progress: async () => {}, log, attempt: 1, dependencies: async () => [] };
   return Promise.resolve().then(() => (demoHandlers[type] as NonNullable<(typeof demoHandlers)[string]>)(job, ctx));
 }
 

@@ -40,5 +40,16 @@ export function jobBody(job: Job): Job {
     error: job.error,
     worker: job.worker,
     ...(job.schedule ? { schedule: job.schedule } : {}),
+    ...(job.dependsOn ? { dependsOn: job.dependsOn, onDependencyFailure: job.onDependencyFailure ?? 'fail' } : {}),
   };
+}
+
+/**
+ * The job a put just created, as its outcome says: a job submitted with dependencies is `waiting`,
+ * or `queued`/`delayed` when they had all succeeded already. Null when it must be read back (a job
+ * failed at once because a dependency had failed, or a resent put).
+ */
+export function submittedJob(prepared: Job, outcome: string): Job | null {
+  if (outcome === 'queued' || outcome === 'delayed' || outcome === 'waiting') return { ...prepared, status: outcome };
+  return null;
 }

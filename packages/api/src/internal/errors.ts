@@ -1,4 +1,4 @@
-import { isRedisUnavailable, NotReplicatedError, QueueFullError } from '@hotq/queue-core';
+import { DependencyError, isRedisUnavailable, NotReplicatedError, QueueFullError } from '@hotq/queue-core';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { ApiErrorBody, ApiErrorCode } from '../api-error.js';
@@ -36,6 +36,15 @@ export class ApiError extends Error {
   toBody(): ApiErrorBody {
     return { error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) } };
   }
+}
+
+/**
+ * A submission that names a dependency which is not a job of this queue (queue-core's
+ * DependencyError): a 400 on `<prefix>dependsOn`. Anything else is passed through.
+ */
+export function dependencyRefusal(error: unknown, prefix: (index: number) => string): unknown {
+  if (!(error instanceof DependencyError)) return error;
+  return invalidField(`${prefix(error.index)}dependsOn`, `names ${error.dependency}, which is not a job of this queue (never submitted, deleted, or past its retention); nothing was created`);
 }
 
 /** A 400 naming the field and the rule it broke. */

@@ -7,7 +7,7 @@ import { IsoTime, Tag, Tags } from './filter-schemas.js';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Job statuses, in lifecycle order (a test checks they equal jobs-store's JOB_STATUSES). */
-export const STATUSES = ['queued', 'delayed', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export const STATUSES = ['waiting', 'queued', 'delayed', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 
 export const TYPE_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 /** ULID: 26 characters of Crockford base32 (upper case), the first at most 7 (48-bit time). */
@@ -49,9 +49,10 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 // ---- building blocks ------------------------------------------------------------------------
 
+const JOB_ID_RULE = 'must be a job id (a ULID: 26 characters of Crockford base32, upper case)';
 export const JobId = z
-  .string()
-  .regex(ID_PATTERN, { error: 'must be a job id (a ULID: 26 characters of Crockford base32, upper case)' })
+  .string({ error: JOB_ID_RULE })
+  .regex(ID_PATTERN, { error: JOB_ID_RULE })
   .meta({ id: 'JobId', description: 'A job id: a ULID (unique, URL-safe, time-sortable).', example: '01JD5Z3V9Q8W7E6R5T4Y3X2H1G' });
 
 export const JobType = z
@@ -81,6 +82,15 @@ export const JobError = z
 
 // ---- requests -------------------------------------------------------------------------------
 
+/** Most jobs one batch may carry: one script call writes them all, so this bounds how long it holds Redis. */
+export const MAX_BATCH = 1_000;
+/** Most dependencies one job may name. */
+export const MAX_DEPENDENCIES = 1_000;
+
+const OnDependencyFailure = z
+  .enum(['fail', 'run'], { error: 'must be "fail" or "run"' })
+  .meta({ description: 'What a dependency that fails or is cancelled does to this job: `fail` (the default) fails it with error code `dependency_failed`; `run` runs it anyway. Only with dependsOn.' });
+
 export const SubmitBody = z
   .strictObject(
     {
@@ -96,19 +106,35 @@ export const SubmitBody = z
         .optional()
         .meta({ description: 'Submitting the same key again answers 200 with the first job instead of making a new one.' }),
       tags: Tags.optional(),
+      dependsOn: z
+        .array(JobId, { error: `must be an array of at most ${MAX_DEPENDENCIES} job ids` })
+        .max(MAX_DEPENDENCIES, { error: `must be an array of at most ${MAX_DEPENDENCIES} job ids` })
+        .optional()
+        .meta({ description: `Jobs of this queue that must end first (at most ${MAX_DEPENDENCIES}, distinct, each existing: an unknown id is refused). Until then the job is \`waiting\`.` }),
+      onDependencyFailure: OnDependencyFailure.optional(),
     },
     OBJECT_ERRORS,
   )
   .meta({ id: 'SubmitJob', description: 'A job to run.' });
 
-/** Most jobs one batch may carry: one script call writes them all, so this bounds how long it holds Redis. */
-export const MAX_BATCH = 1_000;
+/**
+ * A batch item: a submission whose dependsOn may also name earlier items of the same batch by their
+ * index, so that a whole graph comes in one request.
+ */
+export const BatchItem = SubmitBody.extend({
+  dependsOn: z
+    .array(z.union([JobId, z.int().min(0).max(MAX_BATCH - 1)], { error: `must be a job id, or the index of an earlier item of this batch (an integer from 0 to ${MAX_BATCH - 1})` }), { error: `must be an array of at most ${MAX_DEPENDENCIES} job ids or item indexes` })
+    .max(MAX_DEPENDENCIES, { error: `must be an array of at most ${MAX_DEPENDENCIES} job ids or item indexes` })
+    .optional()
+    .meta({ description: `As in POST /jobs, and an integer names an earlier item of this batch by its index (0 for the first): an item cannot depend on itself or a later one.` }),
+}).meta({ id: 'SubmitJobBatchItem', description: 'A job of a batch.' });
+
 
 export const BatchBody = z
   .strictObject(
     {
       jobs: z
-        .array(SubmitBody, { error: `must be an array of 1 to ${MAX_BATCH} jobs` })
+        .array(BatchItem, { error: `must be an array of 1 to ${MAX_BATCH} jobs` })
         .min(1, { error: `must be an array of 1 to ${MAX_BATCH} jobs` })
         .max(MAX_BATCH, { error: `must be an array of 1 to ${MAX_BATCH} jobs` })
         .meta({ description: `The jobs to submit, 1 to ${MAX_BATCH}, each as POST /jobs takes it.` }),
@@ -179,6 +205,8 @@ export const Job = z
       .object({ id: z.string(), dueAt: Timestamp })
       .optional()
       .meta({ description: 'Only on an occurrence of a schedule: the schedule id and the time the occurrence was due.' }),
+    dependsOn: z.array(JobId).optional().meta({ description: 'Only on a job submitted with dependencies: their ids.' }),
+    onDependencyFailure: OnDependencyFailure.optional(),
   })
   .meta({ id: 'Job', description: 'A job record (without its result: see GET /jobs/{id}/result).' });
 

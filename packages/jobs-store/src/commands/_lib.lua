@@ -22,7 +22,7 @@
     <BASE>:finished     ZSET     member '<id>:<status>:<type>', or '<id>:<status>:<type>:<tags>' for a
                                  tagged job (its tags joined by ','), score: when its retention ends (ms)
     <BASE>:moves        HASH     field '<from>><to>' (from '' for a new job): how many transitions
-                                 went that way; a live status (queued, delayed, running) counts the
+                                 went that way; a live status (waiting, queued, delayed, running) counts the
                                  moves into it less the moves out of it, one HINCRBY per transition
     <BASE>:idem:<h>     STRING   the id an idempotency key names (h: the key's hash, from TypeScript)
     <BASE>:dead         ZSET     queue-core's dead-letter set (its key layout): a deleted failed job
@@ -30,13 +30,15 @@
     <BASE>:events       channel  PUBLISH '{"id":..,"status":..}' and '{"id":..,"progress":..}', only
                                  while <BASE>:watched exists
     <BASE>:watched      STRING   present (with a short expiry, renewed) while a store watches jobs
-  Jobs queued, delayed or running have no index of their own (they are counted by the moves, and
+  Jobs waiting, queued, delayed or running have no index of their own (they are counted by the moves, and
   found by walking the type indexes newest first, where live jobs are).
   Record fields (short names, short values: the hash stays a listpack):
     t type, s status, o timeout ms, c created, r started, f finished (times: ms of Redis time),
     p progress JSON, e error JSON, i idempotency key hash, x the result when it is short (as in
     <BASE>:result:<id>), g the tags joined by ',' (absent: none),
     h and d the schedule id and the due time (ms) of an occurrence of a schedule
+  and, read from the queue's fields: D the job's dependencies (ids joined by spaces), F 'r' when it
+    runs even if one fails (see queue-core's _deps.lua)
   and, read from the queue's fields: A attempts, M max attempts, C worker (the last lease's
   consumer), T lease token (fences progress). The hooks keep the hash after the message ends
   (keep_records) and give it the retention of a finished job.
@@ -59,7 +61,7 @@ local function type_key(job_type) return BASE .. ':type:' .. job_type end
 local function tag_key(tag) return BASE .. ':tag:' .. tag end
 local function idem_key(hash) return BASE .. ':idem:' .. hash end
 
-local STATUSES = { 'queued', 'delayed', 'running', 'succeeded', 'failed', 'cancelled' }
+local STATUSES = { 'waiting', 'queued', 'delayed', 'running', 'succeeded', 'failed', 'cancelled' }
 -- The statuses with an index of their own.
 local INDEXED = { failed = true, cancelled = true }
 

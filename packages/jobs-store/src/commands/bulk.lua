@@ -24,7 +24,7 @@ local finished_before = tonumber(ARGV[7])
 local budget, dry = tonumber(ARGV[8]), ARGV[9] == '1'
 
 local RETRYABLE = { failed = true, cancelled = true }
-local CANCELLABLE = { queued = true, delayed = true, running = true }
+local CANCELLABLE = { waiting = true, queued = true, delayed = true, running = true }
 
 local sources = filter_sources(status, job_type, tag)
 local matched, applied = 0, 0

@@ -6,10 +6,10 @@
 
   KEYS: 1 <BASE>:finished
   ARGV: 1 purge at most this many
-  Returns: { queued, delayed, running, succeeded, failed, cancelled }
+  Returns: { waiting, queued, delayed, running, succeeded, failed, cancelled }
 ]]
 purge_due(server_now(), tonumber(ARGV[1]))
-local live = { queued = 0, delayed = 0, running = 0 }
+local live = { waiting = 0, queued = 0, delayed = 0, running = 0 }
 local moves = redis.call('HGETALL', MOVES)
 for i = 1, #moves, 2 do
   local from, to = string.match(moves[i], '^([^>]*)>(.+)$')
@@ -19,4 +19,4 @@ for i = 1, #moves, 2 do
 end
 local failed = redis.call('ZCARD', status_key('failed'))
 local cancelled = redis.call('ZCARD', status_key('cancelled'))
-return { live.queued, live.delayed, live.running, redis.call('ZCARD', FINISHED) - failed - cancelled, failed, cancelled }
+return { live.waiting, live.queued, live.delayed, live.running, redis.call('ZCARD', FINISHED) - failed - cancelled, failed, cancelled }

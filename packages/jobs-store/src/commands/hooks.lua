@@ -19,17 +19,18 @@
     check_put  (reads only, before any write of the put) why vars did not come from prepareSubmission:
                the whole put is refused
     retryJob   the job's status when it is neither failed nor cancelled, or 'missing'
-    cancelJob  the job's status when it is neither queued nor delayed
+    cancelJob  the job's status when it is not waiting, queued or delayed
   The other hooks cannot refuse: an illegal or stale transition (wrong status, other lease token,
   missing record) writes nothing. No hook raises an error, so a queue step never fails because of one.
 
   Transitions (every one: record, event; failed and cancelled also their status index):
-    put        (none) -> queued | delayed          retryJob   failed | cancelled -> queued | delayed
+    put        (none) -> waiting | queued | delayed   retryJob   failed | cancelled -> queued | delayed
     reserve    queued | delayed -> running         promote    delayed -> queued
+    unblock    waiting -> queued | delayed         dead       waiting -> failed (a dependency failed)
     expire     running -> queued                   release    running -> queued (attempt given back)
     retry      running -> delayed | queued         ack        running -> succeeded
     dead       running -> failed                   cancel     running -> cancelled
-    cancelJob  queued | delayed -> cancelled (remove: the same)
+    cancelJob  waiting | queued | delayed -> cancelled (remove: the same)
   before(now) runs once at the start of each call and clears the previous call's state; after() runs
   once at the end of each call and writes what the hooks gathered: the move counts
   and the types of new jobs.
@@ -62,6 +63,7 @@ function H.before(_now)
 end
 
 local function next_status(ctx)
+  if ctx.waiting then return 'waiting' end
   if ctx.dueAt and tonumber(ctx.dueAt) > ctx.now then return 'delayed' end
   return 'queued'
 end
@@ -194,6 +196,14 @@ function H.promote(id, _ctx)
   index_status(id, 'delayed', 'queued')
 end
 
+-- Its dependencies have all ended: queued, or delayed until ctx.dueAt.
+function H.unblock(id, ctx)
+  if ctx.record.s ~= 'waiting' then return end
+  local to = next_status(ctx)
+  ctx.writes[1], ctx.writes[2] = 's', to
+  index_status(id, 'waiting', to)
+end
+
 -- The lease ran out (expire) or was handed back (release): queued again (the queue counts attempts).
 local function requeue(id, ctx)
   if not running(ctx) then return end
@@ -231,8 +241,13 @@ function H.ack(id, ctx)
   finish(id, ctx, 'succeeded', fields)
 end
 
--- Failed for good (dead-lettered: nack with dead, the last attempt, or its lease expired on it).
+-- Failed for good (dead-lettered: nack with dead, the last attempt, or its lease expired on it), or
+-- while waiting, because a dependency failed or was cancelled (ctx.dependency).
 function H.dead(id, ctx)
+  if ctx.dependency and ctx.record.s == 'waiting' then
+    finish(id, ctx, 'failed', { 'e', cjson.encode({ message = ctx.reason, code = 'dependency_failed' }) })
+    return
+  end
   if not running(ctx) then return end
   finish(id, ctx, 'failed', { 'e', error_json(ctx) or '{"message":"failed"}' })
 end
@@ -250,12 +265,12 @@ function H.cancel(id, ctx)
   finish(id, ctx, 'cancelled', error_fields(ctx))
 end
 
--- A queued or delayed job taken out of the queue (TaskQueue.remove): cancelled. A message without a
+-- A waiting, queued or delayed job taken out of the queue (TaskQueue.remove): cancelled. A message without a
 -- record is let go.
 function H.cancelJob(id, ctx)
   local status = ctx.record.s
   if not status then return nil end
-  if status ~= 'queued' and status ~= 'delayed' then return status end
+  if status ~= 'queued' and status ~= 'delayed' and status ~= 'waiting' then return status end
   finish(id, ctx, 'cancelled', error_fields(ctx))
   return nil
 end

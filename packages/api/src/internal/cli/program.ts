@@ -6,6 +6,7 @@ import { watch } from './follow.js';
 import * as jobs from './jobs.js';
 import * as limits from './limits.js';
 import * as queue from './queue.js';
+import { STATUSES } from '../schemas.js';
 import { VERSION } from '../version.js';
 
 interface Globals {
@@ -14,7 +15,6 @@ interface Globals {
   json?: boolean;
 }
 
-const STATUSES = ['queued', 'delayed', 'running', 'succeeded', 'failed', 'cancelled'];
 
 function integer(min: number, max: number) {
   return (value: string): number => {

@@ -1,7 +1,7 @@
 import type { Job, PreparedSubmission } from '@hotq/jobs-store';
 import type { AppContext } from '../context.js';
-import { jobBody } from '../context.js';
-import { ApiError, invalidField } from '../errors.js';
+import { jobBody, submittedJob } from '../context.js';
+import { ApiError, dependencyRefusal, invalidField } from '../errors.js';
 import * as op from '../operations.js';
 import { route, type Route } from '../route.js';
 
@@ -14,14 +14,18 @@ export function batchRoutes(ctx: AppContext): Route[] {
     // idempotency key names a job from before this batch (those are read back, together).
     route(op.submitJobBatch, async ({ body }, _req, res) => {
       // Everything is prepared (and so checked) before anything is sent: a bad item writes nothing.
-      const prepared = body.jobs.map((item, index) => prepare(ctx, item, index));
-      const puts = await redisCall(queue.putMany(prepared.map((s) => ({ payload: s.payload, ...s.put }))), 'submit jobs');
+      const prepared: PreparedSubmission[] = [];
+      body.jobs.forEach((item, index) => prepared.push(prepare(ctx, withItemIds(item, index, prepared), index)));
+      const puts = await redisCall(queue.putMany(prepared.map((s) => ({ payload: s.payload, ...s.put }))), 'submit jobs').catch((error: unknown) => {
+        throw dependencyRefusal(error, (index) => `jobs[${index}].`);
+      });
 
       // Refusals name an existing job: an earlier item of this batch (its key was set by the same
       // script), or a job from before, read back below. `exists` (a resent put) is read back too.
       const ours = new Map(prepared.map((s) => [s.id, s.job]));
       const answers: Array<Job | undefined> = puts.map((put, index) => {
-        if (put.outcome === 'queued' || put.outcome === 'delayed') return prepared[index]?.job;
+        const job = prepared[index]?.job;
+        if (job && submittedJob(job, put.outcome)) return submittedJob(job, put.outcome) ?? undefined;
         return put.outcome === 'refused' ? ours.get(put.refusal ?? '') : undefined;
       });
       const missing = answers.flatMap((job, index) => (job ? [] : [index]));
@@ -37,11 +41,27 @@ export function batchRoutes(ctx: AppContext): Route[] {
         });
       }
       for (const [index, put] of puts.entries()) {
-        if (put.outcome === 'queued' || put.outcome === 'delayed') metrics.jobSubmitted(prepared[index]?.job.type ?? '');
+        if (put.outcome !== 'refused' && put.outcome !== 'exists') metrics.jobSubmitted(prepared[index]?.job.type ?? '');
       }
       res.status(201).json({ jobs: answers.map((job) => jobBody(job as Job)) });
     }),
   ];
+}
+
+type Item = Omit<Parameters<AppContext['store']['prepareSubmission']>[0], 'dependsOn'> & { dependsOn?: Array<string | number> };
+
+/** Item `index` with the earlier items it names by index (in dependsOn) named by their new job ids. */
+function withItemIds(item: Item, index: number, prepared: readonly PreparedSubmission[]): Parameters<AppContext['store']['prepareSubmission']>[0] {
+  const { dependsOn: named, ...rest } = item;
+  if (!named) return rest;
+  const dependsOn = named.map((dep, at) => {
+    if (typeof dep === 'string') return dep;
+    if (dep >= index) {
+      throw invalidField(`jobs[${index}].dependsOn[${at}]`, `must be the index of an earlier item (0 to ${index - 1}): an item cannot depend on itself or a later one`);
+    }
+    return (prepared[dep] as PreparedSubmission).id;
+  });
+  return { ...rest, dependsOn };
 }
 
 /** jobs-store's own checks (params size and depth), with the item's index in the field name. */

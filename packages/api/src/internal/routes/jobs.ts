@@ -1,7 +1,7 @@
 import type { Job } from '@hotq/jobs-store';
 import type { AppContext } from '../context.js';
-import { jobBody } from '../context.js';
-import { ApiError } from '../errors.js';
+import { jobBody, submittedJob } from '../context.js';
+import { ApiError, dependencyRefusal } from '../errors.js';
 import * as op from '../operations.js';
 import { route, type Route } from '../route.js';
 
@@ -23,7 +23,9 @@ export function jobRoutes(ctx: AppContext): Route[] {
     // the answer is the job as the submission wrote it. A resent put that finds its job is read back.
     route(op.submitJob, async ({ body }, _req, res) => {
       const submission = store.prepareSubmission(body);
-      const put = await redisCall(queue.put(submission.payload, submission.put), 'submit job');
+      const put = await redisCall(queue.put(submission.payload, submission.put), 'submit job').catch((error: unknown) => {
+        throw dependencyRefusal(error, () => '');
+      });
       if (put.outcome === 'refused') {
         // The idempotency key names an earlier job: answer with it; nothing was written.
         const first = await find(put.refusal ?? '');
@@ -31,7 +33,7 @@ export function jobRoutes(ctx: AppContext): Route[] {
         res.status(200).json(jobBody(first));
         return;
       }
-      const job = put.outcome === 'exists' ? await find(submission.id) : submission.job;
+      const job = submittedJob(submission.job, put.outcome) ?? await find(submission.id);
       if (!job) throw new Error(`job ${submission.id} was queued (${put.outcome}) but its record cannot be read`);
       if (put.outcome !== 'exists') metrics.jobSubmitted(job.type);
       res.status(201).location(`/jobs/${job.id}`).json(jobBody(job));

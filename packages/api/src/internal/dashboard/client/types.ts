@@ -50,7 +50,7 @@ export interface WorkerInfo {
   lastBeatAt: string;
 }
 
-export const STATUSES = ['queued', 'delayed', 'running', 'succeeded', 'failed', 'cancelled'];
+export const STATUSES = ['waiting', 'queued', 'delayed', 'running', 'succeeded', 'failed', 'cancelled'];
 export const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 /** Nothing on the page re-reads faster than this (the ceiling for polling). */
