@@ -198,6 +198,17 @@ describe('hotq submit --priority and hotq limits', () => {
     expect(refused.stderr).toContain('must be an integer from -100 to 100');
   });
 
+  it('submits a job that waits on another, shown on the job', async () => {
+    const first = json((await hotq(['submit', 'echo', '--delay', '60000', '--json'])).stdout);
+    const second = json((await hotq(['submit', 'echo', '--depends-on', first.id, '--on-dependency-failure', 'run', '--json'])).stdout);
+    expect(second).toMatchObject({ status: 'waiting', dependsOn: [first.id], onDependencyFailure: 'run' });
+    expect((await hotq(['get', second.id])).stdout.split('\n')).toContain(`depends on\t${first.id} (runs even if one fails)`);
+    expect((await hotq(['ls', '--status', 'waiting', '--json'])).stdout).toContain(second.id);
+    const refused = await hotq(['submit', 'echo', '--depends-on', '01ARZ3NDEKTSV4RRFFQ69G5FAV']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('which is not a job of this queue');
+  });
+
   it('sets, lists and removes limits', async () => {
     const set = await hotq(['limits', 'set', 'type:render', '--rate', '50/1s', '--concurrency', '3']);
     expect(set.code).toBe(0);

@@ -113,6 +113,17 @@ describe('the dashboard, no tokens', () => {
     await page.getByRole('row', { name: 'priority -7' }).waitFor();
   });
 
+  it('shows a waiting job with its dependencies linked, and it runs once they have', async () => {
+    const first = await submitJob(system.url, { type: 'sleep', params: { ms: 1_500 } });
+    const second = await submitJob(system.url, { type: 'echo', dependsOn: [first.id] });
+    expect(second.status).toBe('waiting');
+    const { page } = await browser.newPage(system.url);
+    await page.goto(`${system.url}/#/jobs/${second.id}`);
+    await page.getByTestId('job-status').filter({ hasText: 'waiting' }).waitFor({ timeout: 5_000 });
+    await page.getByTestId('depends-on').getByRole('link', { name: first.id }).waitFor();
+    await page.getByTestId('job-status').filter({ hasText: 'succeeded' }).waitFor({ timeout: 15_000 });
+  });
+
   it('shows the limits in force on the overview', async () => {
     const put = await fetch(`${system.url}/limits/type/render`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rate: { count: 50, perMs: 1000 }, concurrency: 3 }) });
     expect(put.status).toBe(200);

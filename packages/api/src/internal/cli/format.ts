@@ -16,6 +16,8 @@ export interface JobView {
   worker: string | null;
   params: Record<string, unknown>;
   tags?: string[];
+  dependsOn?: string[];
+  onDependencyFailure?: 'fail' | 'run';
 }
 
 export const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -75,6 +77,7 @@ export function jobLines(job: JobView): string[][] {
   if (job.priority !== undefined && job.priority !== 0) rows.push(['priority', String(job.priority)]);
   if (job.progress !== null) rows.push(['progress', progressText(job.progress)]);
   if (job.tags && job.tags.length > 0) rows.push(['tags', job.tags.join(' ')]);
+  if (job.dependsOn) rows.push(['depends on', `${job.dependsOn.join(' ')}${job.onDependencyFailure === 'run' ? ' (runs even if one fails)' : ''}`]);
   rows.push(['created', job.createdAt]);
   if (job.startedAt) rows.push(['started', job.startedAt]);
   if (job.finishedAt) rows.push(['finished', job.finishedAt]);

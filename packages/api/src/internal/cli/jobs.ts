@@ -16,6 +16,8 @@ export interface SubmitOptions {
   key?: string;
   priority?: number;
   tag?: string[];
+  dependsOn?: string[];
+  onDependencyFailure?: 'fail' | 'run';
 }
 
 /** `hotq submit TYPE`: prints the id (pipe) or a sentence (terminal); with --wait follows it and prints its result. */
@@ -30,6 +32,8 @@ export async function submit(ctx: Context, type: string, options: SubmitOptions)
     ...(options.key === undefined ? {} : { idempotencyKey: options.key }),
     ...(options.priority === undefined ? {} : { priority: options.priority }),
     ...(options.tag === undefined ? {} : { tags: options.tag }),
+    ...(options.dependsOn === undefined ? {} : { dependsOn: options.dependsOn }),
+    ...(options.onDependencyFailure === undefined ? {} : { onDependencyFailure: options.onDependencyFailure }),
   };
   const reply = await ctx.client.request('POST', '/jobs', { body });
   const job = reply.body as JobView;

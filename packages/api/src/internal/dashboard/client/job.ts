@@ -60,7 +60,9 @@ export function JobPage({ id, access, onError }: { id: string; access: Access; o
         ${['waiting', 'queued', 'delayed', 'running'].includes(job.status) ? html`<button onClick=${() => act('DELETE', `/jobs/${job.id}`, `Cancel job ${job.id}?`)}>Cancel</button>` : ''}
         ${['failed', 'cancelled'].includes(job.status) ? html`<button onClick=${() => act('POST', `/jobs/${job.id}/retry`, `Retry job ${job.id}?`)}>Retry</button>` : ''}
       </p>` : ''}
-      <table class="fields"><tbody>${rows.map(([name, value]) => html`<tr><th>${name}</th><td>${String(value)}</td></tr>`)}</tbody></table>
+      <table class="fields"><tbody>${rows.map(([name, value]) => html`<tr><th>${name}</th><td>${String(value)}</td></tr>`)}
+        ${job.dependsOn ? html`<tr data-testid="depends-on"><th>depends on</th><td>${job.dependsOn.map((dep) => html`<a href=${`#/jobs/${dep}`}>${dep}</a> `)}${job.onDependencyFailure === 'run' ? '(runs even if one fails)' : ''}</td></tr>` : ''}
+      </tbody></table>
       <h3>Params</h3><pre>${JSON.stringify(job.params, null, 2)}</pre>
       ${job.error ? html`<h3>Error</h3><pre class="error">${job.error.message}${job.error.code ? ` (${job.error.code})` : ''}</pre>` : ''}
       ${result !== undefined ? html`<h3>Result</h3><pre data-testid="result">${result}</pre>` : ''}

@@ -14,6 +14,8 @@ export interface Job {
   progress: number | Record<string, unknown> | null;
   error: { message: string; code?: string } | null;
   worker: string | null;
+  dependsOn?: string[];
+  onDependencyFailure?: 'fail' | 'run';
 }
 
 /** A limit in force, as GET /stats and GET /limits show it. */
