@@ -10,7 +10,10 @@ export interface JobRecord {
   maxAttempts: number;
   /** When its last attempt's lease was taken (Redis's clock). */
   startedAt: string | null;
+  finishedAt: string | null;
   error: { message: string; code?: string } | null;
+  /** On an occurrence of a schedule. */
+  schedule?: { id: string; dueAt: string };
 }
 
 /** GET /stats (the fields the checks read). */
@@ -33,6 +36,8 @@ export interface Observed {
   events: Map<string, number>;
   /** Handler starts per job, from the handlers' run log. */
   runs: Map<string, number>;
+  /** How long the run's schedule (one occurrence a second) lived, in ms; absent when it had none. */
+  scheduleLifeMs?: number;
 }
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -54,7 +59,10 @@ export function check(jobs: Submitted[], seen: Observed): { misses: string[]; re
   let deleted = 0;
 
   if (submittedIds.size !== jobs.length) miss(`${jobs.length - submittedIds.size} submission(s) were answered with the id of another submission`);
-  for (const id of seen.records.keys()) if (!submittedIds.has(id)) miss(`job ${id} exists but was never accepted (a submission applied although it was refused?)`);
+  const occurrences = [...seen.records.values()].filter((record) => record.schedule !== undefined);
+  for (const [id, record] of seen.records) {
+    if (!submittedIds.has(id) && !record.schedule) miss(`job ${id} exists but was never accepted (a submission applied although it was refused?)`);
+  }
 
   for (const job of jobs) {
     const record = seen.records.get(job.id);
@@ -90,7 +98,9 @@ export function check(jobs: Submitted[], seen: Observed): { misses: string[]; re
 
     // Attempts: within the limit; retried jobs show what they used; the committed result is the last attempt's.
     if (record.attempts < 0 || record.attempts > job.maxAttempts) miss(`job ${job.id} shows ${record.attempts} attempts of ${job.maxAttempts}`);
-    if (record.status === 'failed') {
+    if (record.status === 'failed' && record.error?.code === 'dependency_failed') {
+      if (record.attempts !== 0) miss(`job ${job.id} (${job.kind}) failed because of a dependency after ${record.attempts} attempt(s)`);
+    } else if (record.status === 'failed') {
       if (record.attempts !== job.maxAttempts) miss(`job ${job.id} (${job.kind}) failed after ${record.attempts} of ${job.maxAttempts} attempts`);
       if (!record.error?.message) miss(`failed job ${job.id} has no error`);
     }
@@ -103,7 +113,12 @@ export function check(jobs: Submitted[], seen: Observed): { misses: string[]; re
     }
     if (job.cancel?.status === 200 && record.status !== 'cancelled') miss(`job ${job.id} was cancelled (200) but ended ${record.status}`);
   }
-  for (const id of seen.commits.finished.keys()) if (!submittedIds.has(id)) miss(`the append-only file has a terminal commit for ${id}, which was never accepted`);
+  const occurrenceIds = new Set(occurrences.map((record) => record.id));
+  for (const id of seen.commits.finished.keys()) {
+    if (!submittedIds.has(id) && !occurrenceIds.has(id)) miss(`the append-only file has a terminal commit for ${id}, which was never accepted`);
+  }
+  checkChains(jobs, seen, miss, report);
+  const occurrenceStatus = checkOccurrences(occurrences, seen, miss, report);
 
   const ended = byStatus.succeeded! + byStatus.failed! + byStatus.cancelled! + deleted;
   report.push(`submitted ${jobs.length} = succeeded ${byStatus.succeeded} + failed ${byStatus.failed} + cancelled ${byStatus.cancelled} + deleted once over ${deleted} (${ended})`);
@@ -113,13 +128,15 @@ export function check(jobs: Submitted[], seen: Observed): { misses: string[]; re
   // Nothing left anywhere, and the queue's running totals agree with the records.
   const { counts, queue, throughput } = seen.stats;
   const totals = throughput.totals;
-  for (const status of ['queued', 'delayed', 'running']) if (counts[status] !== 0) miss(`stats: ${counts[status]} job(s) still ${status}`);
+  for (const status of ['waiting', 'queued', 'delayed', 'running']) if (counts[status] !== 0) miss(`stats: ${counts[status]} job(s) still ${status}`);
   if (queue.ready !== 0 || queue.delayed !== 0 || queue.leased !== 0) miss(`stats: queue not empty: ${JSON.stringify(queue)}`);
-  if (queue.dead !== byStatus.failed) miss(`stats: ${queue.dead} dead-lettered messages but ${byStatus.failed} failed jobs`);
-  if (totals.put !== jobs.length) miss(`stats: the queue counted ${totals.put} puts for ${jobs.length} submissions`);
-  if (totals.dead !== byStatus.failed) miss(`stats: the queue counted ${totals.dead} dead-letterings for ${byStatus.failed} failed jobs`);
-  if (totals.acked < byStatus.succeeded! || totals.acked > byStatus.succeeded! + byStatus.cancelled!) {
-    miss(`stats: the queue counted ${totals.acked} acks for ${byStatus.succeeded} succeeded and ${byStatus.cancelled} cancelled jobs`);
+  const failed = byStatus.failed! + occurrenceStatus.failed;
+  const succeeded = byStatus.succeeded! + occurrenceStatus.succeeded;
+  if (queue.dead !== failed) miss(`stats: ${queue.dead} dead-lettered messages but ${failed} failed jobs`);
+  if (totals.put !== jobs.length + occurrences.length) miss(`stats: the queue counted ${totals.put} puts for ${jobs.length} submissions and ${occurrences.length} occurrences`);
+  if (totals.dead !== failed) miss(`stats: the queue counted ${totals.dead} dead-letterings for ${failed} failed jobs`);
+  if (totals.acked < succeeded || totals.acked > succeeded + byStatus.cancelled!) {
+    miss(`stats: the queue counted ${totals.acked} acks for ${succeeded} succeeded and ${byStatus.cancelled} cancelled jobs`);
   }
   report.push(`queue totals: ${JSON.stringify(totals)}`);
 
@@ -140,6 +157,55 @@ export function check(jobs: Submitted[], seen: Observed): { misses: string[]; re
   const cancels = jobs.filter((job) => job.cancel);
   report.push(`cancellations: ${histogram(cancels.map((job) => job.cancel!.status))} by answer; ${cancels.filter((job) => seen.records.get(job.id)?.status === 'cancelled').length} of ${cancels.length} ended cancelled`);
   return { misses, report };
+}
+
+/**
+ * Dependency chains: a link started only after the job it waits on had finished, when that one
+ * succeeded; when it failed, the link failed with dependency_failed without running.
+ */
+function checkChains(jobs: Submitted[], seen: Observed, miss: (text: string) => void, report: string[]): void {
+  let inOrder = 0;
+  let failedByDependency = 0;
+  const links = jobs.filter((job) => job.after !== undefined);
+  for (const job of links) {
+    const record = seen.records.get(job.id);
+    const before = seen.records.get(job.after!);
+    if (!record || !before) continue;
+    if (before.status === 'succeeded') {
+      if (!record.startedAt || Date.parse(record.startedAt) < Date.parse(before.finishedAt ?? '')) {
+        miss(`job ${job.id} started at ${record.startedAt} before ${job.after}, which it waits on, finished at ${before.finishedAt}`);
+      } else inOrder += 1;
+    } else if (record.status !== 'failed' || record.error?.code !== 'dependency_failed' || (seen.runs.get(job.id) ?? 0) > 0) {
+      miss(`job ${job.id} waited on ${job.after}, which ended ${before.status}, but it ended ${record.status} (${record.error?.code ?? 'no code'}) after ${seen.runs.get(job.id) ?? 0} run(s)`);
+    } else failedByDependency += 1;
+  }
+  if (links.length > 0) report.push(`dependency chains: ${links.length} links; ${inOrder} started after the job they waited on had finished, ${failedByDependency} failed with dependency_failed without running`);
+}
+
+/**
+ * The schedule's occurrences: each ended once, no two for the same due time, about one a second
+ * while the schedule lived (at least half of them: a Redis outage may skip some, the misfire policy
+ * makes one for the whole gap). Returns how they ended.
+ */
+function checkOccurrences(occurrences: JobRecord[], seen: Observed, miss: (text: string) => void, report: string[]): { succeeded: number; failed: number } {
+  const ended = { succeeded: 0, failed: 0 };
+  if (seen.scheduleLifeMs === undefined) return ended;
+  const dueTimes = new Set<string>();
+  for (const record of occurrences) {
+    if (dueTimes.has(record.schedule!.dueAt)) miss(`two occurrences of schedule ${record.schedule!.id} are due at ${record.schedule!.dueAt}`);
+    dueTimes.add(record.schedule!.dueAt);
+    if (!TERMINAL.has(record.status)) miss(`occurrence ${record.id} did not end: ${record.status}`);
+    if (record.status === 'succeeded') ended.succeeded += 1;
+    if (record.status === 'failed') ended.failed += 1;
+    const commits = seen.commits.finished.get(record.id) ?? [];
+    if (commits.length !== 1) miss(`occurrence ${record.id} has ${commits.length} terminal commits in the append-only file`);
+  }
+  const seconds = seen.scheduleLifeMs / 1_000;
+  if (occurrences.length > Math.ceil(seconds) + 1 || occurrences.length < Math.floor(seconds / 2)) {
+    miss(`the schedule lived ${seconds.toFixed(1)} s at one occurrence a second but made ${occurrences.length}`);
+  }
+  report.push(`schedule: ${occurrences.length} occurrences in ${seconds.toFixed(1)} s, no due time twice; ${JSON.stringify(ended)}`);
+  return ended;
 }
 
 function histogram(values: number[]): string {

@@ -7,7 +7,9 @@
 // another is stopped with SIGTERM every fourth time, Redis is restarted cleanly (SHUTDOWN) once, the
 // API is killed (SIGKILL) and replaced once, and Redis is killed (SIGKILL) and restarted once.
 // Unless --plain, the jobs carry priorities and two limits are in force (set over HTTP at the start): a
-// rate limit on `quick` below the rate they are submitted at, and a concurrency limit on `slow`.
+// rate limit on `quick` below the rate they are submitted at, and a concurrency limit on `slow`; one
+// submission in 25 is a chain of three jobs that wait on each other (every other one with a doomed
+// middle link), and a schedule makes a `quick` job every second while the submissions last.
 // At the end every submission must be in exactly one terminal state and nothing else may exist; the
 // completions are counted in Redis's append-only file (a durable log of every write), not from
 // pub/sub or the final state; see check.ts for the whole list. Loopback only; bounded in jobs and
@@ -66,7 +68,10 @@ if (!PLAIN) {
   await setLimit('type/quick', { rate: { count: QUICK_RATE, perMs: 1_000 } });
   await setLimit('type/slow', { concurrency: SLOW_CONCURRENCY });
   log(`priorities -10..10; limits: quick at most ${QUICK_RATE} starts per second, slow at most ${SLOW_CONCURRENCY} running`);
+  await sendUntilAnswered('PUT', '/schedules/chaos-tick', { job: { type: 'quick', params: { n: -1 } }, everyMs: 1_000 }, [200, 201]);
+  log('schedule chaos-tick: a quick job every second while the submissions last; chains of three dependent jobs among them');
 }
+const scheduleSetAt = Date.now();
 const workers: ChildProcess[] = [0, 1, 2].map(() => startWorker(redisServer.url, QUEUE, handlers, { env: workerEnv }));
 const stats = { killed: 0, terminated: 0, redisRestarts: 0, redisKills: 0, apiKills: 0 };
 
@@ -151,10 +156,15 @@ const chaos = (async () => {
 })();
 
 let submitted: Submitted[] = [];
+let scheduleLifeMs: number | undefined;
 const misses: string[] = [];
 try {
   submitted = (await submitAll(() => api.base, JOBS, SPREAD_MS, log, PLAIN)).jobs;
   log(`${submitted.length} jobs submitted`);
+  if (!PLAIN) {
+    await sendUntilAnswered('DELETE', '/schedules/chaos-tick', undefined, [200, 404]);
+    scheduleLifeMs = Date.now() - scheduleSetAt;
+  }
   // Let the chaos run at least until every planned fault has happened, then let the system settle.
   while (!allPlannedDone() && Date.now() - started < DEADLINE_MS / 2) await sleep(200);
   chaosOn = false;
@@ -182,7 +192,7 @@ try {
     log(`quick jobs leased in the busiest second: ${busiest} (limit ${QUICK_RATE}); their handlers started in the busiest second: ${busiestWindow(quickRuns, 1_000)}`);
     if (busiest > QUICK_RATE) misses.push(`${busiest} quick jobs were leased within one second, over the limit of ${QUICK_RATE}`);
   }
-  const outcome = check(submitted, { records, results, stats: statsBody, commits, events: terminalEvents, runs });
+  const outcome = check(submitted, { records, results, stats: statsBody, commits, events: terminalEvents, runs, ...(scheduleLifeMs === undefined ? {} : { scheduleLifeMs }) });
   for (const line of outcome.report) log(line);
   misses.push(...outcome.misses);
 } catch (error) {
@@ -211,6 +221,20 @@ async function setLimit(path: string, body: unknown): Promise<void> {
   if (response.status !== 200) throw new Error(`PUT /limits/${path} answered ${response.status}: ${await response.text()}`);
 }
 
+/** Sends a request to whichever API runs until it answers (503 and no answer are tried again), one of `expected`. */
+async function sendUntilAnswered(method: string, path: string, body: unknown, expected: number[]): Promise<void> {
+  for (;;) {
+    const response = await fetch(`${api.base}${path}`, {
+      method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    }).catch(() => undefined);
+    if (response && response.status !== 503) {
+      if (!expected.includes(response.status)) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
+      return;
+    }
+    await sleep(200);
+  }
+}
+
 /** The most of `times` (ms) within any window of `ms`. */
 function busiestWindow(times: number[], ms: number): number {
   const sorted = [...times].sort((a, b) => a - b);
@@ -228,9 +252,9 @@ async function waitForQuiet(deadline: number): Promise<void> {
     const response = await fetch(`${api.base}/stats`).catch(() => undefined);
     if (response?.status === 200) {
       const body = (await response.json()) as StatsBody;
-      const { queued = 0, delayed = 0, running = 0 } = body.counts;
+      const { waiting = 0, queued = 0, delayed = 0, running = 0 } = body.counts;
       const total = Object.values(body.counts).reduce((sum, n) => sum + n, 0);
-      if (queued + delayed + running === 0 && total >= submitted.length) return;
+      if (waiting + queued + delayed + running === 0 && total >= submitted.length) return;
     }
     await sleep(500);
   }

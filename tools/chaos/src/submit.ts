@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 /** The kinds of job the chaos run submits; each stresses one path (see handlers.ts). */
-export type Kind = 'quick' | 'slow' | 'flaky' | 'doomed' | 'cancel';
+export type Kind = 'quick' | 'slow' | 'flaky' | 'doomed' | 'cancel' | 'link';
 
 /** A job the API accepted, what kind it is, and (for `cancel`) how its cancellation was answered. */
 export interface Submitted {
@@ -13,6 +13,8 @@ export interface Submitted {
    * finished job deletes it), 202 asked to stop while running.
    */
   cancel?: { status: number; ambiguous: boolean; deleted: boolean };
+  /** A link of a dependency chain: the job it waits on (the one before it in the chain). */
+  after?: string;
 }
 
 /** What the submitters saw. */
@@ -39,6 +41,15 @@ function kindFor(index: number): { kind: Kind; body: Record<string, unknown> } {
   if (roll < 9) return { kind: 'flaky', body: { type: 'flaky', params: {}, maxAttempts: 5 } };
   return { kind: 'doomed', body: { type: 'doomed', params: {}, maxAttempts: 2 } };
 }
+
+// One submission in 25 (unless plain) is a chain of three jobs, each waiting on the one before,
+// submitted as one batch; every other chain's middle link is doomed, so its last link must fail with
+// dependency_failed. The chain takes the places of the next two submissions.
+const CHAIN_EVERY = 25;
+const chainStart = (index: number): number => index - (index % CHAIN_EVERY) + 12;
+const startsChain = (index: number, count: number, plain: boolean): boolean => !plain && index % CHAIN_EVERY === 12 && index + 2 < count;
+const insideChain = (index: number, count: number, plain: boolean): boolean =>
+  !plain && [13, 14].includes(index % CHAIN_EVERY) && startsChain(chainStart(index), count, plain);
 
 /** Sends a request again until it gets an answer other than 503 (Redis away) or no answer (the API away). */
 async function untilAnswered(send: () => Promise<Response>, onRetry: () => void): Promise<Response> {
@@ -70,6 +81,11 @@ export async function submitAll(base: () => string, count: number, spreadMs: num
       // Paced over spreadMs at least, so that the faults happen while submissions are coming in.
       const due = begun + (index * spreadMs) / count;
       if (due > Date.now()) await sleep(due - Date.now());
+      if (insideChain(index, count, plain)) continue;
+      if (startsChain(index, count, plain)) {
+        accepted.push(...(await submitChain(base, index, stats)));
+        continue;
+      }
       const { kind, body } = bodyFor(index, plain);
       const idempotencyKey = randomUUID();
       let resent = false;
@@ -95,6 +111,27 @@ export async function submitAll(base: () => string, count: number, spreadMs: num
   await Promise.all(cancels);
   log(`${stats.resent} submission(s) resent while Redis or the API was away (${stats.recovered} of them had been applied already: answered 200 with the same job)`);
   return { jobs: accepted, stats };
+}
+
+/** A chain of three (quick, quick or doomed, quick), each waiting on the one before: one batch. */
+async function submitChain(base: () => string, index: number, stats: SubmitStats): Promise<Submitted[]> {
+  const doomed = index % (2 * CHAIN_EVERY) === 12;
+  const items = [
+    { type: 'quick', params: { n: index }, maxAttempts: 5 },
+    doomed ? { type: 'doomed', params: {}, maxAttempts: 2, dependsOn: [0] } : { type: 'quick', params: { n: index + 1 }, maxAttempts: 5, dependsOn: [0] },
+    { type: 'quick', params: { n: index + 2 }, maxAttempts: 5, dependsOn: [1] },
+  ].map((item) => ({ ...item, idempotencyKey: randomUUID() }));
+  const response = await untilAnswered(
+    () => fetch(`${base()}/jobs/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jobs: items }) }),
+    () => (stats.resent += 1),
+  );
+  if (response.status !== 201) throw new Error(`POST /jobs/batch answered ${response.status}: ${await response.text()}`);
+  const ids = ((await response.json()) as { jobs: Array<{ id: string }> }).jobs.map((job) => job.id);
+  return [
+    { id: ids[0]!, kind: 'quick', maxAttempts: 5 },
+    { id: ids[1]!, kind: doomed ? 'doomed' : 'link', maxAttempts: doomed ? 2 : 5, after: ids[0]! },
+    { id: ids[2]!, kind: 'link', maxAttempts: 5, after: ids[1]! },
+  ];
 }
 
 async function cancelLater(base: () => string, job: Submitted, delayMs: number): Promise<void> {

@@ -41,14 +41,14 @@ describe('readCommitLog', () => {
 });
 
 describe('check', () => {
-  const record = (id: string, status: string, attempts: number): JobRecord => ({ id, type: 'quick', status, attempts, maxAttempts: 5, startedAt: null, error: null });
+  const record = (id: string, status: string, attempts: number): JobRecord => ({ id, type: 'quick', status, attempts, maxAttempts: 5, startedAt: null, finishedAt: null, error: null });
   const clean = (): { jobs: Submitted[]; seen: Observed } => ({
     jobs: [{ id: ids[0], kind: 'quick', maxAttempts: 5 }, { id: ids[1], kind: 'cancel', maxAttempts: 5, cancel: { status: 200, ambiguous: false, deleted: false } }],
     seen: {
       records: new Map([[ids[0], record(ids[0], 'succeeded', 1)], [ids[1], record(ids[1], 'cancelled', 0)]]),
       results: new Map([[ids[0], { attempt: 1 }]]),
       stats: {
-        counts: { queued: 0, delayed: 0, running: 0, succeeded: 1, failed: 0, cancelled: 1 },
+        counts: { waiting: 0, queued: 0, delayed: 0, running: 0, succeeded: 1, failed: 0, cancelled: 1 },
         queue: { ready: 0, delayed: 0, leased: 0, dead: 0 },
         throughput: { totals: { put: 2, acked: 1, retried: 0, dead: 0, expired: 0, released: 0 } },
       },
@@ -89,5 +89,28 @@ describe('check', () => {
     expect(passed.report[0]).toBe('submitted 2 = succeeded 1 + failed 0 + cancelled 0 + deleted once over 1 (2)');
     seen.commits.finished.delete(ids[1]);
     expect(check(jobs, seen).misses.join('\n')).toContain(`deleted job ${ids[1]} (cancel) has 0 terminal commits`);
+  });
+
+  it('reports a link that started before the job it waits on finished, or ran although that one failed', () => {
+    const { jobs, seen } = clean();
+    jobs.push({ id: ids[2], kind: 'link', maxAttempts: 5, after: ids[0] }, { id: ids[3], kind: 'link', maxAttempts: 5, after: ids[1] });
+    seen.records.set(ids[0], { ...record(ids[0], 'succeeded', 1), finishedAt: '2026-01-01T00:00:02.000Z' });
+    seen.records.set(ids[2], { ...record(ids[2], 'succeeded', 1), startedAt: '2026-01-01T00:00:01.000Z' });
+    seen.records.set(ids[3], record(ids[3], 'succeeded', 1));
+    const misses = check(jobs, seen).misses.join('\n');
+    expect(misses).toContain(`job ${ids[2]} started at 2026-01-01T00:00:01.000Z before ${ids[0]}, which it waits on, finished at 2026-01-01T00:00:02.000Z`);
+    expect(misses).toContain(`job ${ids[3]} waited on ${ids[1]}, which ended cancelled, but it ended succeeded`);
+  });
+
+  it('reports two occurrences of the schedule for one due time, and too few occurrences', () => {
+    const { jobs, seen } = clean();
+    const schedule = { id: 'tick', dueAt: '2026-01-01T00:00:00.000Z' };
+    seen.records.set(ids[2], { ...record(ids[2], 'succeeded', 1), schedule });
+    seen.records.set(ids[3], { ...record(ids[3], 'succeeded', 1), schedule });
+    seen.scheduleLifeMs = 10_000;
+    const misses = check(jobs, seen).misses.join('\n');
+    expect(misses).toContain('two occurrences of schedule tick are due at 2026-01-01T00:00:00.000Z');
+    expect(misses).toContain('the schedule lived 10.0 s at one occurrence a second but made 2');
+    expect(misses).not.toContain('exists but was never accepted');
   });
 });
