@@ -263,7 +263,7 @@ describe('createWorker', () => {
     const id = await jobs.submit({ type: 'spread' });
     expect(await jobs.waitFor(id, TERMINAL)).toMatchObject({ status: 'succeeded', progress: 25 });
     expect(await jobs.store.getResult(id)).toEqual({
-      kind: 'json', value: { keys: ['attempt', 'extra', 'log', 'progress', 'signal'], aborted: false, attempt: 1 },
+      kind: 'json', value: { keys: ['attempt', 'dependencies', 'extra', 'log', 'progress', 'signal'], aborted: false, attempt: 1 },
     });
   });
 
