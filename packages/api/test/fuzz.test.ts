@@ -62,6 +62,8 @@ describe('generated requests', () => {
       if (next() < 0.3) body.idempotencyKey = pick([...strings, 'key-1', 'key-2']);
       if (next() < 0.2) body.tags = pick([['customer:1'], ['a', 'b'], [], ['a', 'a'], ['a,b'], [''], 'tag', Array.from({ length: 9 }, (_, n) => `t${n}`), [7]]);
       if (next() < 0.1) body[pick(['priority', 'queue', 'id', 'status'])] = 1;
+      if (next() < 0.15) body.dependsOn = pick([[], ['01ARZ3NDEKTSV4RRFFQ69G5FAV'], [0], [1, 0], [-1], ['x'], 'id', [null], Array.from({ length: 1_001 }, () => 0)]);
+      if (next() < 0.1) body.onDependencyFailure = pick(['fail', 'run', 'later', 1]);
       return body;
     };
     const times = ['2026-01-31T12:00:00Z', '2000-01-01', '1969-12-31T00:00:00Z', '2026-02-30', 'yesterday', '2026-01-01T10:00', '9999-12-31T23:59:59.999+00:00', ''];

@@ -218,9 +218,11 @@ export const submission = fc
       { weight: 4, arbitrary: fc.array(fc.stringMatching(/^[A-Za-z0-9_.:@-]{1,12}$/), { maxLength: 3 }).map((tags) => JSON.stringify([...new Set(tags)])) },
       { weight: 1, arbitrary: fc.constantFrom('["a","a"]', '["a,b"]', '[""]', '"tag"', '[7]', JSON.stringify(Array.from({ length: 9 }, (_, n) => `t${n}`)), JSON.stringify(['x'.repeat(65)])) },
     )),
+    dependsOn: field('dependsOn', fc.constantFrom('[]', '["01ARZ3NDEKTSV4RRFFQ69G5FAV"]', '[0]', '[1,0]', '[-1]', '["x"]', '"id"')),
+    onDependencyFailure: field('onDependencyFailure', fc.constantFrom('"fail"', '"run"', '"later"')),
     extra: fc.oneof({ weight: 6, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(fc.tuple(jsonKey, json.node), { minLength: 1, maxLength: 2 }) }),
   })
-  .map((parts) => `{${[...parts.type, ...parts.params, ...parts.delayMs, ...parts.maxAttempts, ...parts.timeoutMs, ...parts.idempotencyKey, ...parts.tags, ...parts.extra].map(([key, value]) => `${JSON.stringify(key)}:${value}`).join(',')}}`);
+  .map((parts) => `{${[...parts.type, ...parts.params, ...parts.delayMs, ...parts.maxAttempts, ...parts.timeoutMs, ...parts.idempotencyKey, ...parts.tags, ...parts.dependsOn, ...parts.onDependencyFailure, ...parts.extra].map(([key, value]) => `${JSON.stringify(key)}:${value}`).join(',')}}`);
 
 /**
  * Bodies shaped like batches (POST /jobs/batch): `{"jobs":[...]}` with a few submissions (most of them
