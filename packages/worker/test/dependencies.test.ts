@@ -17,10 +17,10 @@ useChildProcessSuite(children, (client, runUrl) => {
 const ms = (iso: string | null): number => Date.parse(iso ?? '');
 
 describe.each([['main thread', []], ['handler thread', ['--isolation', 'thread']]] as const)('dependencies, handlers in the %s', (_name, isolation) => {
-  it('run a fan-in of 20 and a chain after it in order, each handler summing its dependencies\' results', async () => {
+  it('run a fan-in of 100 and a chain after it in order, each handler summing its dependencies\' results', async () => {
     const queue = uniqueName('deps');
     const jobs = producer(redis, queue);
-    const leaves = await Promise.all(Array.from({ length: 20 }, async (_, n) => await jobs.submit({ type: 'sum', params: { n: n + 1 } })));
+    const leaves = await Promise.all(Array.from({ length: 100 }, async (_, n) => await jobs.submit({ type: 'sum', params: { n: n + 1 } })));
     const fanIn = await jobs.submit({ type: 'sum', params: { n: 0 }, dependsOn: leaves });
     const chain = [fanIn];
     for (let n = 0; n < 3; n += 1) chain.push(await jobs.submit({ type: 'sum', params: { n: 1 }, dependsOn: [chain.at(-1) as string] }));
@@ -33,8 +33,8 @@ describe.each([['main thread', []], ['handler thread', ['--isolation', 'thread']
     }
     const last = await jobs.waitFor(chain.at(-1) as string, TERMINAL, 30_000);
     expect(last.status).toBe('succeeded');
-    // 1 + 2 + ... + 20 = 210 at the fan-in, then one more per link of the chain.
-    expect(await jobs.store.getResult(last.id)).toEqual({ kind: 'json', value: { total: 213, notSucceeded: [], isMainThread: isolation.length === 0 } });
+    // 1 + 2 + ... + 100 = 5050 at the fan-in, then one more per link of the chain.
+    expect(await jobs.store.getResult(last.id)).toEqual({ kind: 'json', value: { total: 5053, notSucceeded: [], isMainThread: isolation.length === 0 } });
 
     // Nothing started before every one of its dependencies had finished.
     const fanInJob = await jobs.job(fanIn);
