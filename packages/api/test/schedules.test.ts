@@ -56,6 +56,16 @@ describe('schedules over HTTP', () => {
     expect(list.status).toBe(200);
     expect(list.body.schedules.map((s: { id: string }) => s.id)).toEqual(['a-nightly', 'hourly']);
     expect(list.body.schedules.every((s: { nextAt: string | null }) => typeof s.nextAt === 'string')).toBe(true);
+    expect(list.body.nextCursor).toBeNull();
+    // Paged by id with the cursor.
+    const first = await call(api.base, 'GET', '/schedules?limit=1', { token: READ });
+    expect(first.body.schedules.map((s: { id: string }) => s.id)).toEqual(['a-nightly']);
+    expect(first.body.nextCursor).toBe('a-nightly');
+    const second = await call(api.base, 'GET', `/schedules?limit=1&cursor=${first.body.nextCursor}`, { token: READ });
+    expect(second.body).toMatchObject({ schedules: [{ id: 'hourly' }], nextCursor: null });
+    const bad = await call(api.base, 'GET', '/schedules?limit=0&cursor=%7Bx', { token: READ });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/limit: must be an integer from 1 to 1000/);
   });
 
   it('pause, resume, run now (a job with schedule { id, dueAt }) and delete', async () => {

@@ -2,8 +2,9 @@
 // (commands/schedule_*.lua), plus, for cron schedules, a read of Redis's clock to compute due times
 // from (the one thing Lua cannot do).
 import type { Cluster, Redis } from 'ioredis';
-import { MessageRefusedError } from './errors.js';
+import { InvalidArgumentError, MessageRefusedError } from './errors.js';
 import { withTimeout } from './_redis.js';
+import { checkInteger } from './_validate.js';
 import type { ScriptName } from './_scripts.js';
 import { checkSchedule, checkScheduleId, CRON_TIMES_KEPT, cronTimes, hashOf, parseCron, scheduleFromHash } from './_schedule-spec.js';
 import type { Schedule, ScheduleRun, ScheduleSpec, SetScheduleResult } from './task-queue-types.js';
@@ -67,10 +68,13 @@ export class Schedules<T> {
     return scheduleFromHash(checked, flat, (text) => this.host.decode(text));
   }
 
-  /** Every schedule, by id. Two round trips. */
-  async list(): Promise<Schedule<T>[]> {
+  /** The schedules by id, after `after` (exclusive), at most `limit`. Two round trips. */
+  async list(options: { limit?: number; after?: string } = {}): Promise<Schedule<T>[]> {
     const { redis, timeoutMs, base } = this.host;
-    const ids = await withTimeout(redis.zrange(`${base}:schedule-ids`, '0', '-1'), timeoutMs, 'listSchedules');
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
+    const limit = options.limit === undefined ? -1 : checkInteger('options.limit', options.limit, 1, 100_000);
+    const from = options.after === undefined ? '-' : `(${checkScheduleId('options.after', options.after)}`;
+    const ids = await withTimeout(redis.zrangebylex(`${base}:schedule-ids`, from, '+', 'LIMIT', 0, limit), timeoutMs, 'listSchedules');
     if (ids.length === 0) return [];
     const pipeline = redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.key(id));

@@ -460,9 +460,12 @@ export class TaskQueue<T = unknown> {
     return await this.scheduleOps.get(id);
   }
 
-  /** Every schedule of the queue, by id, with their next due times. Two round trips. */
-  async listSchedules(): Promise<Schedule<T>[]> {
-    return await this.scheduleOps.list();
+  /**
+   * The schedules of the queue, by id, with their next due times: every one, or a page of at most
+   * `limit` (1 to 100,000) after the id `after`. Two round trips.
+   */
+  async listSchedules(options: { limit?: number; after?: string } = {}): Promise<Schedule<T>[]> {
+    return await this.scheduleOps.list(options);
   }
 
   /** Pauses schedule `id`: no occurrence until resumed. Null when there is none. One round trip. */

@@ -184,6 +184,12 @@ describe('operations', () => {
     expect(list.map((s) => s.id)).toEqual(['a', 'b']);
     expect(list[0]).toMatchObject({ cron: '0 3 * * *', tz: 'Europe/Berlin', everyMs: null, maxAttempts: 5, priority: 7, misfire: 'one', overlap: 'skip' });
     expect(list[1]).toMatchObject({ everyMs: 1000, cron: null, nextAt: start });
+    // A page: at most `limit`, after the id `after`.
+    expect((await queue.listSchedules({ limit: 1 })).map((s) => s.id)).toEqual(['a']);
+    expect((await queue.listSchedules({ limit: 5, after: 'a' })).map((s) => s.id)).toEqual(['b']);
+    expect(await queue.listSchedules({ after: 'b' })).toEqual([]);
+    await expect(queue.listSchedules({ limit: 0 })).rejects.toThrow(/options.limit/);
+    await expect(queue.listSchedules({ after: '{x' })).rejects.toThrow(/options.after/);
   });
 });
 

@@ -3,7 +3,7 @@
 import * as z from 'zod';
 import { define, error, errors as shared, json, type Operation } from './operation-kit.js';
 import { Job, NoQuery } from './schemas.js';
-import { ScheduleBody, ScheduleDeleted, ScheduleList, ScheduleParams, Schedule } from './schedule-schemas.js';
+import { ScheduleBody, ScheduleDeleted, ScheduleList, ScheduleListQuery, ScheduleParams, Schedule } from './schedule-schemas.js';
 
 const errors = { ...shared, 404: error('No such schedule (code not_found).') } as const;
 
@@ -33,8 +33,8 @@ export const listSchedules = define({
   method: 'get',
   path: '/schedules',
   summary: 'List the schedules, with their next due times',
-  query: NoQuery,
-  responses: { 200: json(ScheduleList, 'Every schedule of the queue, by id.'), 400: errors[400], 401: errors[401], 503: errors[503] },
+  query: ScheduleListQuery,
+  responses: { 200: json(ScheduleList, 'A page of the schedules of the queue, by id (100 by default).'), 400: errors[400], 401: errors[401], 503: errors[503] },
 });
 
 export const getSchedule = define({

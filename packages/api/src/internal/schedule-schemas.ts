@@ -3,7 +3,7 @@
 import * as z from 'zod';
 import 'zod-openapi';
 import { SCHEDULE_MIN_EVERY_MS } from '@hotq/queue-core';
-import { integer, JobType, JobId, JsonObject, OBJECT_ERRORS, Timestamp } from './schemas.js';
+import { integer, JobType, JobId, JsonObject, OBJECT_ERRORS, queryInteger, Timestamp } from './schemas.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -82,7 +82,20 @@ export const Schedule = z
   })
   .meta({ id: 'Schedule', description: 'A schedule and where it stands.' });
 
-export const ScheduleList = z.object({ schedules: z.array(Schedule).meta({ description: 'Every schedule, by id.' }) }).meta({ id: 'ScheduleList' });
+export const ScheduleList = z
+  .object({
+    schedules: z.array(Schedule).meta({ description: 'A page of schedules, by id.' }),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as cursor for the next page; null on the last.' }),
+  })
+  .meta({ id: 'ScheduleList' });
+
+export const ScheduleListQuery = z.strictObject(
+  {
+    limit: queryInteger(1, 1000, 100, 'Schedules per page, 1 to 1000. Default 100.').optional(),
+    cursor: ScheduleId.optional().meta({ description: 'The nextCursor of the previous page.' }),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown query parameter(s): ${issue.keys.join(', ')}` : undefined) },
+);
 
 export const ScheduleDeleted = z
   .object({ id: ScheduleId, deleted: z.literal(true) })

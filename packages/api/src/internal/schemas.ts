@@ -20,7 +20,7 @@ export function integer(min: number, max: number, description: string) {
 }
 
 /** A query value that must be a decimal integer in range (query values arrive as strings). */
-function queryInteger(min: number, max: number, fallback: number, description: string) {
+export function queryInteger(min: number, max: number, fallback: number, description: string) {
   const rule = `must be an integer from ${min} to ${max}`;
   return z
     .string()

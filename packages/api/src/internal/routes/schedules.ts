@@ -24,9 +24,12 @@ export function scheduleRoutes(ctx: AppContext): Route[] {
       res.json(store.toJobSchedule(schedule));
     }),
 
-    route(op.listSchedules, async (_input, _req, res) => {
-      const schedules = await redisCall(queue.listSchedules(), 'list schedules');
-      res.json({ schedules: schedules.map((schedule) => store.toJobSchedule(schedule)) });
+    // One more than the page is read: whether there is a next page is known without another call.
+    route(op.listSchedules, async ({ query }, _req, res) => {
+      const limit = query.limit ?? 100;
+      const read = await redisCall(queue.listSchedules({ limit: limit + 1, ...(query.cursor ? { after: query.cursor } : {}) }), 'list schedules');
+      const page = read.slice(0, limit);
+      res.json({ schedules: page.map((schedule) => store.toJobSchedule(schedule)), nextCursor: read.length > limit ? (page.at(-1)?.id ?? null) : null });
     }),
 
     route(op.getSchedule, async ({ params }, _req, res) => {
