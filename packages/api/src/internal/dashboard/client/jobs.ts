@@ -1,7 +1,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Access } from './api.js';
-import { ago, REFRESH_MS, STATUSES, type Job } from './types.js';
+import { ago, REFRESH_MS, type Job } from './types.js';
 
 interface Filter {
   status: string;
@@ -57,7 +57,7 @@ export function Jobs({ access, initialStatus, onError }: { access: Access; initi
       <h2>Jobs</h2>
       <form class="filters" onSubmit=${(e: Event) => e.preventDefault()}>
         <label>status <select name="status" value=${filter.status} onChange=${(e: Event) => changeFilter({ ...filter, status: (e.target as HTMLSelectElement).value })}>
-          <option value="">any</option>${STATUSES.map((s) => html`<option value=${s}>${s}</option>`)}</select></label>
+          <option value="">any</option>${access.statuses.map((s) => html`<option value=${s}>${s}</option>`)}</select></label>
         <label>type <input name="type" value=${filter.type} placeholder="any" onChange=${(e: Event) => changeFilter({ ...filter, type: (e.target as HTMLInputElement).value.trim() })} /></label>
         ${access.bulk && access.canWrite ? html`<button type="button" onClick=${() => bulk('retry')}>Retry failed…</button>
           <button type="button" onClick=${() => bulk('delete')}>Delete finished…</button>` : ''}

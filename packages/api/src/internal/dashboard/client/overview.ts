@@ -2,7 +2,7 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Access } from './api.js';
 import { ThroughputChart } from './chart.js';
-import { ago, REFRESH_MS, STATUSES, type Stats, type WorkerInfo } from './types.js';
+import { ago, REFRESH_MS, type Stats, type WorkerInfo } from './types.js';
 
 // One chart for the page's life.
 const chart = new ThroughputChart();
@@ -42,7 +42,7 @@ export function Overview({ access, onError }: { access: Access; onError: (messag
     <section>
       <h2>Jobs</h2>
       <div class="cards" data-testid="counts">
-        ${STATUSES.map((status) => html`<a class="card ${status}" href="#/jobs?status=${status}" key=${status}>
+        ${access.statuses.map((status) => html`<a class="card ${status}" href="#/jobs?status=${status}" key=${status}>
           <span class="n" data-status=${status}>${stats?.counts[status] ?? '…'}</span><span>${status}</span></a>`)}
       </div>
       <h2>Queue ${stats?.paused ? html`<span class="badge">paused</span>` : ''}</h2>
