@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBrowser, type OpenBrowser } from './browser.js';
-import { startSystem, submitJob, type System } from './system.js';
+import { openGate, startSystem, submitJob, type System } from './system.js';
 
 const SHOTS = new URL('../screenshots/', import.meta.url).pathname;
 let browser: OpenBrowser;
@@ -25,21 +25,41 @@ describe('the dashboard, no tokens', () => {
     await system?.close();
   });
 
-  it('lists jobs submitted through the API and shows them succeed without a reload', async () => {
+  it('lists jobs submitted through the API and shows them succeed without a reload, pushed, not re-read', async () => {
     const { page, foreign, violations } = await browser.newPage(system.url);
+    const listReads: string[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/jobs' && request.method() === 'GET') listReads.push(request.url());
+    });
     await page.goto(`${system.url}/#/jobs`);
     await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    // The page reads the list once it shows, and once the change stream is open.
+    await expect.poll(() => listReads.length).toBe(2);
     const ids: string[] = [];
     for (let i = 0; i < 3; i += 1) ids.push((await submitJob(system.url, { type: 'steps', params: { steps: 2, ms: 100 } })).id);
     ids.push((await submitJob(system.url, { type: 'doomed' })).id);
-    // The first page re-reads every 10 s: the rows come in and reach their end states by themselves.
-    for (const id of ids.slice(0, 3)) await page.locator(`tr[data-id="${id}"] td.status.succeeded`).waitFor({ timeout: 25_000 });
-    await page.locator(`tr[data-id="${ids[3]}"] td.status.failed`).waitFor({ timeout: 25_000 });
+    // Pushed over GET /events: the rows come in and reach their end states by themselves, well within
+    // the 10 s a re-read would take, and the list is not read again.
+    for (const id of ids.slice(0, 3)) await page.locator(`tr[data-id="${id}"] td.status.succeeded`).waitFor({ timeout: 8_000 });
+    await page.locator(`tr[data-id="${ids[3]}"] td.status.failed`).waitFor({ timeout: 8_000 });
+    expect(listReads).toHaveLength(2);
+    // A job that waits (no worker takes it for an hour) appears at once too: its creation is pushed.
+    const waiting = await submitJob(system.url, { type: 'echo', delayMs: 3_600_000 });
+    await page.locator(`tr[data-id="${waiting.id}"] td.status.delayed`).waitFor({ timeout: 5_000 });
+    expect(listReads).toHaveLength(2);
     // Filter by status: only the failed one.
     await page.locator('select[name="status"]').selectOption('failed');
     await page.locator(`tr[data-id="${ids[3]}"]`).waitFor();
     // The row was already on the page before the filter: wait for the others to leave.
     await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    // A filtered list gains what enters the filter and loses what leaves it, live.
+    await page.locator('select[name="status"]').selectOption('running');
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(0);
+    const gated = await submitJob(system.url, { type: 'gated', params: { gate: 'filtered-list' } });
+    await page.locator(`tr[data-id="${gated.id}"] td.status.running`).waitFor({ timeout: 8_000 });
+    openGate('filtered-list');
+    await page.locator(`tr[data-id="${gated.id}"]`).waitFor({ state: 'detached', timeout: 8_000 });
+    await fetch(`${system.url}/jobs/${waiting.id}`, { method: 'DELETE' });
     expect(foreign, `requests to other origins: ${foreign.join(", ")}`).toEqual([]);
     expect(violations).toEqual([]);
   });
@@ -81,6 +101,9 @@ describe('the dashboard, no tokens', () => {
     await page.getByTestId('job-status').filter({ hasText: 'cancelled' }).waitFor({ timeout: 10_000 });
     await page.getByRole('button', { name: 'Retry' }).click();
     await page.getByTestId('job-status').filter({ hasText: /queued|running/ }).waitFor({ timeout: 10_000 });
+    // It would run for 20 s more and change the counts under the tests that follow.
+    await fetch(`${system.url}/jobs/${job.id}`, { method: 'DELETE' });
+    await page.getByTestId('job-status').filter({ hasText: 'cancelled' }).waitFor({ timeout: 10_000 });
   });
 
   it('validates params before submitting, then submits', async () => {
@@ -175,6 +198,23 @@ describe('the dashboard, no tokens', () => {
     expect(violations).toEqual([]);
   });
 
+  it('keeps the overview\'s counts live from the change stream', async () => {
+    const { page } = await browser.newPage(system.url);
+    const statsReads: number[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/stats') statsReads.push(Date.now());
+    });
+    await page.goto(`${system.url}/`);
+    await expect.poll(() => page.locator('[data-status="succeeded"]').innerText()).not.toBe('…');
+    const before = Number(await page.locator('[data-status="succeeded"]').innerText());
+    const started = Date.now();
+    const readsBefore = statsReads.length;
+    await submitJob(system.url, { type: 'echo' });
+    await expect.poll(() => page.locator('[data-status="succeeded"]').innerText(), { timeout: 8_000 }).toBe(String(before + 1));
+    // Not from a re-read: /stats is read every 10 s, and no more often than that.
+    expect(statsReads.length - readsBefore).toBeLessThanOrEqual(Math.floor((Date.now() - started) / 10_000));
+  });
+
   it('shows counts, depths, workers and the chart, and the operator actions this API offers', async () => {
     const { page, violations } = await browser.newPage(system.url);
     await page.goto(`${system.url}/`);
@@ -224,6 +264,9 @@ describe('the dashboard with tokens', () => {
     await page.getByTestId('read-only').waitFor();
     await page.goto(`${system.url}/#/jobs`);
     await page.locator(`tr[data-id="${job.id}"]`).waitFor();
+    // The change stream takes the read token too (access_token): a job submitted now appears.
+    const later = await submitJob(system.url, { type: 'echo', delayMs: 3_600_000 }, 'full-token');
+    await page.locator(`tr[data-id="${later.id}"]`).waitFor({ timeout: 8_000 });
     expect(await page.locator('form.submit').count()).toBe(0);
     await page.goto(`${system.url}/#/jobs/${job.id}`);
     await page.getByTestId('job-status').filter({ hasText: 'delayed' }).waitFor();

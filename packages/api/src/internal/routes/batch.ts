@@ -1,6 +1,6 @@
 import type { Job, PreparedSubmission } from '@hotq/jobs-store';
 import type { AppContext } from '../context.js';
-import { jobBody } from '../context.js';
+import { announceCreated, jobBody } from '../context.js';
 import { ApiError, invalidField } from '../errors.js';
 import * as op from '../operations.js';
 import { route, type Route } from '../route.js';
@@ -40,6 +40,7 @@ export function batchRoutes(ctx: AppContext): Route[] {
         if (put.outcome === 'queued' || put.outcome === 'delayed') metrics.jobSubmitted(prepared[index]?.job.type ?? '');
       }
       res.status(201).json({ jobs: answers.map((job) => jobBody(job as Job)) });
+      announceCreated(ctx, puts.flatMap((put, index) => (put.outcome === 'queued' || put.outcome === 'delayed' ? [prepared[index]?.job as Job] : [])));
     }),
   ];
 }

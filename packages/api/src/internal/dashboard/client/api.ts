@@ -58,6 +58,8 @@ export interface Access {
   pause: boolean;
   bulk: boolean;
   schedules: boolean;
+  /** The API pushes every job's changes (GET /events): lists are live instead of re-read. */
+  live: boolean;
   /** The job statuses of this API, in lifecycle order (the keys of GET /stats's counts). */
   statuses: string[];
 }
@@ -76,7 +78,7 @@ export async function checkAccess(): Promise<Access> {
     const message = failure.status === 401
       ? (token.get() ? 'That token is not valid for this API.' : 'This API needs a token.')
       : failure.message;
-    return { ok: false, canWrite: false, message, pause: false, bulk: false, schedules: false, statuses: [] };
+    return { ok: false, canWrite: false, message, pause: false, bulk: false, schedules: false, live: false, statuses: [] };
   }
   let canWrite = true;
   try {
@@ -87,7 +89,7 @@ export async function checkAccess(): Promise<Access> {
   const doc = await api<{ paths?: Record<string, unknown> }>('GET', '/openapi.json').catch(() => ({ paths: {} }));
   const paths = doc.paths ?? {};
   return {
-    ok: true, canWrite, pause: '/queue/pause' in paths, bulk: '/jobs/retry' in paths && '/jobs/delete' in paths, schedules: '/schedules' in paths,
+    ok: true, canWrite, pause: '/queue/pause' in paths, bulk: '/jobs/retry' in paths && '/jobs/delete' in paths, schedules: '/schedules' in paths, live: '/events' in paths,
     statuses: Object.keys(stats.counts),
   };
 }
