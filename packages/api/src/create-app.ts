@@ -15,6 +15,8 @@ import { bodyReader, type Route } from './internal/route.js';
 import { batchRoutes } from './internal/routes/batch.js';
 import { dashboardRoutes } from './internal/routes/dashboard.js';
 import { jobEventRoutes } from './internal/routes/job-events.js';
+import { queueEventRoutes } from './internal/routes/queue-events.js';
+import { JobFeed } from './internal/job-feed.js';
 import { jobRoutes } from './internal/routes/jobs.js';
 import { limitRoutes } from './internal/routes/limits.js';
 import { scheduleRoutes } from './internal/routes/schedules.js';
@@ -103,6 +105,7 @@ export function createApp(options: CreateAppOptions): HotqApp {
     throw error;
   }
   const streams = new Set<() => void>();
+  const redisCall = createRedisCall(commandTimeoutMs);
   const ctx: AppContext = {
     redis,
     store,
@@ -111,8 +114,9 @@ export function createApp(options: CreateAppOptions): HotqApp {
     logger,
     metrics: new ApiMetrics(() => streams.size),
     keepAliveMs,
-    redisCall: createRedisCall(commandTimeoutMs),
+    redisCall,
     streams,
+    feed: new JobFeed(store, redisCall, logger),
   };
 
   const app = express() as HotqApp;
@@ -125,7 +129,7 @@ export function createApp(options: CreateAppOptions): HotqApp {
 
   const auth = createAuth({ apiToken, readToken });
   const routes: Route[] = [
-    ...jobRoutes(ctx), ...batchRoutes(ctx), ...operatorRoutes(ctx), ...jobEventRoutes(ctx), ...scheduleRoutes(ctx),
+    ...jobRoutes(ctx), ...batchRoutes(ctx), ...operatorRoutes(ctx), ...jobEventRoutes(ctx), ...queueEventRoutes(ctx), ...scheduleRoutes(ctx),
     ...systemRoutes(ctx, Math.min(commandTimeoutMs, 2_000)), ...limitRoutes(ctx), ...dashboardRoutes(),
   ];
   for (const { operation, handle } of routes) {
@@ -144,6 +148,7 @@ export function createApp(options: CreateAppOptions): HotqApp {
 
   app.close = async () => {
     for (const close of [...ctx.streams]) close();
+    ctx.feed.close();
     await queue.close();
     storeRedis?.disconnect();
   };

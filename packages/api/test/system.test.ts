@@ -112,7 +112,7 @@ describe('GET /openapi.json', () => {
       .sort();
     expect(listed).toEqual([
       'DELETE /jobs/{id}', 'DELETE /limits/queue', 'DELETE /limits/tag/{tag}', 'DELETE /limits/type/{type}',
-      'DELETE /schedules/{id}', 'GET /', 'GET /healthz', 'GET /jobs', 'GET /jobs/{id}', 'GET /jobs/{id}/events',
+      'DELETE /schedules/{id}', 'GET /', 'GET /events', 'GET /healthz', 'GET /jobs', 'GET /jobs/{id}', 'GET /jobs/{id}/events',
       'GET /jobs/{id}/result', 'GET /limits', 'GET /metrics', 'GET /openapi.json', 'GET /readyz', 'GET /schedules',
       'GET /schedules/{id}', 'GET /stats', 'GET /ui/{file}', 'GET /workers', 'POST /jobs', 'POST /jobs/batch',
       'POST /jobs/cancel', 'POST /jobs/delete', 'POST /jobs/retry', 'POST /jobs/{id}/retry', 'POST /queue/pause',

@@ -1,11 +1,15 @@
 import type { Cluster, Redis } from 'ioredis';
 import { duplicateClient } from '@hotq/queue-core';
 import { JobNotFoundError } from './errors.js';
-import type { Job, JobEvent } from './job-types.js';
+import { JOB_STATUSES, type Job, type JobEvent, type JobStatus } from './job-types.js';
+import type { QueueChange } from './queue-change.js';
+import { isJobId } from './job-id.js';
 import { isPlainObject } from './_validate.js';
 
 /** What arrives for one job: a status change, a progress update, or "look again" after a reconnect. */
 type Signal = { kind: 'status' } | { kind: 'progress'; progress: Job['progress'] } | { kind: 'resync' };
+
+const isStatus = (value: unknown): value is JobStatus => typeof value === 'string' && (JOB_STATUSES as readonly string[]).includes(value);
 
 /**
  * One listener of one job. Signals are handled one at a time, in order; until its first event (the job
@@ -67,25 +71,45 @@ class Watcher {
   }
 }
 
-function parseSignal(message: string): { id: string; signal: Signal } | null {
+/**
+ * A message of the events channel: from the scripts, `{"id","status"}` (a transition) or
+ * `{"id","progress"}`; from {@link EventHub.announce}, `{"created":[[id,status],...]}` (jobs just
+ * made, which the scripts do not send).
+ */
+type Message =
+  | { kind: 'signal'; id: string; signal: Signal; status?: JobStatus }
+  | { kind: 'created'; jobs: Array<{ id: string; status: JobStatus }> };
+
+function parseMessage(message: string): Message | null {
   let value: unknown;
   try {
     value = JSON.parse(message);
   } catch {
     return null;
   }
-  if (!isPlainObject(value) || typeof value.id !== 'string') return null;
+  if (!isPlainObject(value)) return null;
+  if (Array.isArray(value.created)) {
+    const jobs = value.created.flatMap((entry: unknown) => {
+      if (!Array.isArray(entry) || !isJobId(entry[0]) || !isStatus(entry[1])) return [];
+      return [{ id: entry[0], status: entry[1] }];
+    });
+    return { kind: 'created', jobs };
+  }
+  if (typeof value.id !== 'string') return null;
   if ('progress' in value) {
     const progress = value.progress;
     if (typeof progress !== 'number' && !isPlainObject(progress)) return null;
-    return { id: value.id, signal: { kind: 'progress', progress: progress as Job['progress'] } };
+    return { kind: 'signal', id: value.id, signal: { kind: 'progress', progress: progress as Job['progress'] } };
   }
-  return typeof value.status === 'string' ? { id: value.id, signal: { kind: 'status' } } : null;
+  if (typeof value.status !== 'string') return null;
+  return { kind: 'signal', id: value.id, signal: { kind: 'status' }, ...(isStatus(value.status) ? { status: value.status } : {}) };
 }
 
 /** How long the "watched" mark lives without renewal, and how often an open hub renews it. */
 const WATCHED_TTL_MS = 60_000;
 const WATCHED_RENEW_MS = 20_000;
+/** How long {@link EventHub.announce} trusts what it last learnt about the "watched" mark. */
+const WATCHED_LOOKUP_MS = 1_000;
 
 /**
  * The store's event channel: one subscriber connection (a duplicate of the store's), shared by all
@@ -96,6 +120,10 @@ const WATCHED_RENEW_MS = 20_000;
  */
 export class EventHub {
   private readonly watchers = new Map<string, Set<Watcher>>();
+  /** Listeners of every job's changes (watchQueue). */
+  private readonly queueListeners = new Set<(change: QueueChange) => void>();
+  /** The mark as last looked up by announce, and when. */
+  private watchedLookup: { watched: boolean; at: number } | undefined;
   private connection: { client: Redis | Cluster; subscribed: Promise<void>; renew: NodeJS.Timeout } | undefined;
 
   constructor(
@@ -129,6 +157,57 @@ export class EventHub {
     return async () => this.remove(watcher);
   }
 
+  /**
+   * Calls `listener` with the status changes of every job (and the creations announced), until the
+   * returned function is called. Resolves once subscribed and the queue is marked watched: every
+   * change after that is sent, so a listener reads what it shows after this resolves.
+   */
+  async watchQueue(listener: (change: QueueChange) => void): Promise<() => Promise<void>> {
+    this.queueListeners.add(listener);
+    try {
+      await this.subscribe();
+      await this.markWatched();
+    } catch (error) {
+      this.queueListeners.delete(listener);
+      this.closeIfIdle();
+      throw error;
+    }
+    return async () => {
+      this.queueListeners.delete(listener);
+      this.closeIfIdle();
+    };
+  }
+
+  /**
+   * Publishes the creation of jobs, which the queue's scripts do not send (a job has no watcher of
+   * its own before it exists), for the queue's watchers: one message, and only while some store
+   * watches the queue. Whether one does is known at once when this hub watches, and otherwise
+   * looked up at most once a second, so a queue nobody watches spends one EXISTS a second at most.
+   */
+  async announce(jobs: ReadonlyArray<{ id: string; status: JobStatus }>): Promise<void> {
+    if (jobs.length === 0 || !(await this.isWatched())) return;
+    await this.redis.publish(this.channel, JSON.stringify({ created: jobs.map((job) => [job.id, job.status]) }));
+  }
+
+  private async isWatched(): Promise<boolean> {
+    if (this.connection) return true;
+    const now = Date.now();
+    if (this.watchedLookup && now - this.watchedLookup.at < WATCHED_LOOKUP_MS) return this.watchedLookup.watched;
+    const watched = (await this.redis.exists(this.watchedKey)) === 1;
+    this.watchedLookup = { watched, at: now };
+    return watched;
+  }
+
+  private emitQueue(change: QueueChange): void {
+    for (const listener of this.queueListeners) {
+      try {
+        listener(change);
+      } catch {
+        // A listener's failure is its own.
+      }
+    }
+  }
+
   private add(watcher: Watcher): void {
     let set = this.watchers.get(watcher.id);
     if (!set) this.watchers.set(watcher.id, (set = new Set()));
@@ -140,7 +219,12 @@ export class EventHub {
     const set = this.watchers.get(watcher.id);
     set?.delete(watcher);
     if (set?.size === 0) this.watchers.delete(watcher.id);
-    if (this.watchers.size === 0 && this.connection) {
+    this.closeIfIdle();
+  }
+
+  /** Closes the subscriber connection once nobody listens. */
+  private closeIfIdle(): void {
+    if (this.watchers.size === 0 && this.queueListeners.size === 0 && this.connection) {
       const { client, renew } = this.connection;
       this.connection = undefined;
       clearInterval(renew);
@@ -163,15 +247,21 @@ export class EventHub {
         if (connectedBefore) {
           const resync = (): void => {
             for (const set of this.watchers.values()) for (const watcher of set) watcher.signal({ kind: 'resync' });
+            this.emitQueue({ kind: 'resync' });
           };
           this.markWatched().then(resync, resync);
         }
         connectedBefore = true;
       });
       client.on('message', (_channel: string, message: string) => {
-        const parsed = parseSignal(message);
+        const parsed = parseMessage(message);
         if (!parsed) return;
+        if (parsed.kind === 'created') {
+          for (const job of parsed.jobs) this.emitQueue({ kind: 'status', ...job });
+          return;
+        }
         for (const watcher of this.watchers.get(parsed.id) ?? []) watcher.signal(parsed.signal);
+        if (parsed.status !== undefined) this.emitQueue({ kind: 'status', id: parsed.id, status: parsed.status });
       });
       const renew = setInterval(() => {
         this.markWatched().catch(() => undefined);

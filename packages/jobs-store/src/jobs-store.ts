@@ -16,6 +16,7 @@ import { jobScopes, prepareSubmission } from './_submission.js';
 import { checkInteger, checkJobId, checkKnownFields, checkName, checkStatus, checkTag, checkType, describe, isPlainObject } from './_validate.js';
 import { idRange } from './_id-range.js';
 import { EventHub } from './_watcher.js';
+import type { QueueChange } from './queue-change.js';
 import { readPresence, removePresence, writePresence } from './_presence.js';
 import type { WorkerInfo } from './worker-info.js';
 
@@ -368,6 +369,32 @@ export class JobsStore {
     checkJobId('id', id);
     if (typeof listener !== 'function') throw new JobInputError('listener', `must be a function (received ${describe(listener)})`);
     return await this.events.watch(id, listener);
+  }
+
+  /**
+   * Calls `listener` with every status change of every job of the queue (kind `status`, with the
+   * job's id and new status: read the job for the rest), the creations announced with
+   * {@link JobsStore.announceCreated}, and kind `resync` when the subscription was cut and
+   * came back (changes may have been missed: read again what you show). Until the returned function
+   * is called. Resolves once every later change will be sent: read what you show after it resolves.
+   * Shares the store's one subscriber connection with {@link JobsStore.watch}.
+   */
+  async watchQueue(listener: (change: QueueChange) => void): Promise<() => Promise<void>> {
+    if (typeof listener !== 'function') throw new JobInputError('listener', `must be a function (received ${describe(listener)})`);
+    return await this.events.watchQueue(listener);
+  }
+
+  /**
+   * Tells the queue's watchers ({@link JobsStore.watchQueue}, in any process) about jobs just
+   * created, with the status they were created in: the queue's scripts send transitions but not
+   * creations. One PUBLISH for all of them, sent only while some store watches the queue (looked up
+   * at most once a second); nothing while nobody does. Call it after a put that made them.
+   * @throws {@link JobInputError} for a malformed id or status (nothing is sent).
+   */
+  async announceCreated(jobs: ReadonlyArray<Pick<Job, 'id' | 'status'>>): Promise<void> {
+    if (!Array.isArray(jobs)) throw new JobInputError('jobs', `must be an array (received ${describe(jobs)})`);
+    const checked = jobs.map((job, index) => ({ id: checkJobId(`jobs[${index}].id`, job?.id), status: checkStatus(`jobs[${index}].status`, job?.status) }));
+    await this.events.announce(checked);
   }
 
   /**

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { startRedisServer, type RedisServer } from '@hotq/test-harness';
 
 /** The databases of the one bench server: each system on its own. */
-export const DB = { hotq: 1, bullmq: 2, 'bee-queue': 3, hotqueue: 4, http: 5 } as const;
+export const DB = { hotq: 1, bullmq: 2, 'bee-queue': 3, hotqueue: 4, http: 5, dashboard: 6 } as const;
 
 /**
  * The one throwaway redis-server every system of a run shares (never a developer's Redis), with an

@@ -313,6 +313,95 @@ describe('hotq tags, time filters and bulk actions', () => {
   });
 });
 
+describe('hotq schedules', () => {
+  it('sets, lists, shows, pauses, resumes and deletes a schedule', async () => {
+    const set = await hotq(['schedules', 'set', 'cli-hourly', 'echo', '--every', '1h', '--params', '{"n":1}', '--priority', '3']);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toMatch(/^schedule cli-hourly created: echo, every 1h; next at \S+Z \(in (59m|1h)\)\n$/);
+    // The same definition again changes nothing.
+    expect((await hotq(['schedules', 'set', 'cli-hourly', 'echo', '--every', '1h', '--params', '{"n":1}', '--priority', '3'])).stdout).toMatch(/^schedule cli-hourly saved: /);
+    const cron = json((await hotq(['schedules', 'set', 'cli-nightly', 'wordcount', '--cron', '30 2 * * *', '--tz', 'Europe/Berlin', '--misfire', '2', '--overlap', 'allow', '--json'])).stdout);
+    expect(cron).toMatchObject({ id: 'cli-nightly', job: { type: 'wordcount' }, cron: '30 2 * * *', tz: 'Europe/Berlin', everyMs: null, misfire: { max: 2 }, overlap: 'allow', paused: false });
+
+    const listed = json((await hotq(['schedules', '--json'])).stdout).schedules;
+    expect(listed.map((s: { id: string }) => s.id)).toEqual(['cli-hourly', 'cli-nightly']);
+    expect(listed[0]).toMatchObject({ everyMs: 3_600_000, job: { params: { n: 1 }, priority: 3 }, count: 0 });
+    // Plain rows in a pipe: id, type, when, next due, state, made, last job.
+    const rows = (await hotq(['schedules', 'ls'])).stdout.trim().split('\n').map((line) => line.split('\t'));
+    expect(rows[0]).toEqual(['cli-hourly', 'echo', 'every 1h', listed[0].nextAt, 'active', '0', '-']);
+    expect(rows[1]?.slice(0, 3)).toEqual(['cli-nightly', 'wordcount', 'cron "30 2 * * *" Europe/Berlin']);
+    expect((await hotq(['schedules'], { tty: true })).stdout).toMatch(/^ID\s+TYPE\s+WHEN\s+NEXT\s+STATE\s+MADE\s+LAST JOB/);
+    expect((await hotq(['schedules', 'get', 'cli-nightly'])).stdout.split('\n')).toEqual(expect.arrayContaining(['misfire\tmax 2', 'overlap\tallow', 'state\tactive']));
+
+    const paused = await hotq(['schedules', 'pause', 'cli-hourly']);
+    expect(paused.stdout).toBe('schedule cli-hourly paused: no occurrence until it is resumed (hotq schedules resume cli-hourly)\n');
+    expect(json((await hotq(['schedules', 'get', 'cli-hourly', '--json'])).stdout)).toMatchObject({ paused: true, nextAt: null });
+    const resumed = json((await hotq(['schedules', 'resume', 'cli-hourly', '--json'])).stdout);
+    expect(resumed).toMatchObject({ paused: false, nextAt: expect.any(String) });
+
+    expect((await hotq(['schedules', 'rm', 'cli-nightly'])).stdout).toBe('schedule cli-nightly deleted (the jobs it made stay)\n');
+    expect(json((await hotq(['schedules', '--json'])).stdout).schedules.map((s: { id: string }) => s.id)).toEqual(['cli-hourly']);
+  });
+
+  it('runs a schedule now: the job id in a pipe, and --wait follows it to its result', async () => {
+    await hotq(['schedules', 'set', 'cli-run', 'wordcount', '--every', '1d', '--params', '{"text":"a b a"}']);
+    const ran = await hotq(['schedules', 'run', 'cli-run']);
+    expect(ran.code).toBe(0);
+    const id = ran.stdout.trim();
+    expect(id).toMatch(/^[0-7][0-9A-HJKMNP-TV-Z]{25}$/);
+    expect(json((await hotq(['get', id, '--json'])).stdout).schedule).toMatchObject({ id: 'cli-run' });
+    expect((await hotq(['watch', id])).code).toBe(0);
+
+    const waited = await hotq(['schedules', 'run', 'cli-run', '--wait', '--json']);
+    expect(waited.code).toBe(0);
+    expect(json(waited.stdout)).toMatchObject({ job: { status: 'succeeded', schedule: { id: 'cli-run' } }, result: { words: 3, unique: 2 } });
+    const schedule = json((await hotq(['schedules', 'get', 'cli-run', '--json'])).stdout);
+    expect(schedule.lastJobId).toBe(json(waited.stdout).job.id);
+    // Run now is not an occurrence at the schedule's times: it does not count.
+    expect(schedule.count).toBe(0);
+
+    await hotq(['schedules', 'set', 'cli-doomed', 'doomed', '--every', '1d']);
+    const failed = await hotq(['schedules', 'run', 'cli-doomed', '--wait']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/failed.*doomed on purpose/);
+    for (const id of ['cli-run', 'cli-doomed']) expect((await hotq(['schedules', 'rm', id])).code).toBe(0);
+  });
+
+  it('refuses bad definitions with exit 2, naming what is wrong, and writes nothing', async () => {
+    for (const [args, says] of [
+      [['schedules', 'set', 'bad', 'echo'], 'give exactly one of --every'],
+      [['schedules', 'set', 'bad', 'echo', '--every', '1m', '--cron', '* * * * *'], 'give exactly one of --every'],
+      [['schedules', 'set', 'bad', 'echo', '--every', 'often'], 'must be a span such as 30s'],
+      [['schedules', 'set', 'bad', 'echo', '--every', '500ms'], 'everyMs: must be an integer from 1000'],
+      [['schedules', 'set', 'bad', 'echo', '--every', '1m', '--tz', 'Europe/Berlin'], '--tz is the time zone of --cron'],
+      [['schedules', 'set', 'bad', 'echo', '--cron', 'every tuesday'], 'cron'],
+      [['schedules', 'set', 'bad', 'echo', '--cron', '0 3 * * *', '--tz', 'Mars/Olympus'], 'tz'],
+      [['schedules', 'set', 'bad', 'echo', '--every', '1m', '--misfire', 'some'], 'must be skip, one, or a number'],
+      [['schedules', 'set', 'bad', 'echo', '--every', '1m', '--overlap', 'maybe'], 'Allowed choices are skip, allow'],
+      [['schedules', 'set', 'no spaces', 'echo', '--every', '1m'], 'path parameter id'],
+      [['schedules', 'set', 'bad', 'Not A Type', '--every', '1m'], 'job.type'],
+      [['schedules', 'set', 'bad', 'echo', '--every', '1m', '--params', '[1]'], '--params must be a JSON object'],
+      [['schedules', 'sett', 'bad'], 'hotq schedules has no command "sett"'],
+      [['schedules', 'get'], "missing required argument 'id'"],
+    ] as const) {
+      const ran = await hotq([...args]);
+      expect({ args, code: ran.code }).toEqual({ args, code: 2 });
+      expect(ran.stderr).toContain(says);
+    }
+    expect((await hotq(['schedules', 'get', 'bad'])).code).toBe(1);
+  });
+
+  it('a missing schedule is exit 1 with a clear message, for every command that names one', async () => {
+    for (const command of ['get', 'pause', 'resume', 'run', 'rm']) {
+      const ran = await hotq(['schedules', command, 'no-such-schedule']);
+      expect({ command, code: ran.code }).toEqual({ command, code: 1 });
+      expect(ran.stderr).toContain('no schedule no-such-schedule on http://127.0.0.1:');
+      expect(ran.stderr).toContain('hotq schedules lists them');
+    }
+    expect(json((await hotq(['schedules', 'rm', 'no-such-schedule', '--json'])).stderr)).toMatchObject({ error: { code: 'not_found' } });
+  });
+});
+
 describe('errors say what was wrong and how to fix it', () => {
   it('usage errors exit 2', async () => {
     for (const args of [['bogus'], ['submit', 'echo', '--params', '[1]'], ['submit', 'echo', '--params', '{nope'], ['ls', '--limit', '0'], ['retry'], ['delete'], ['get']]) {
@@ -350,6 +439,12 @@ describe('errors say what was wrong and how to fix it', () => {
         expect({ args, code: ran.code }).toEqual({ args, code: 1 });
         expect(ran.stderr).toMatch(/this API does not offer "hotq (pause|resume|retry --failed|delete --finished)" yet/);
       }
+      for (const [args, feature] of [[['schedules'], 'hotq schedules'], [['schedules', 'get', 'x'], 'hotq schedules get'], [['schedules', 'run', 'x'], 'hotq schedules run'],
+        [['schedules', 'set', 'x', 'echo', '--every', '1m'], 'hotq schedules set']] as const) {
+        const ran = await hotq([...args], { env: { HOTQ_URL: url } });
+        expect({ args, code: ran.code }).toEqual({ args, code: 1 });
+        expect(ran.stderr).toContain(`this API does not offer "${feature}" yet`);
+      }
     } finally {
       older.close();
     }
@@ -377,6 +472,11 @@ describe('errors say what was wrong and how to fix it', () => {
       const write = await hotq(['submit', 'echo'], { env: read });
       expect(write.code).toBe(1);
       expect(write.stderr).toContain('this token may only read (403)');
+
+      const readSet = await hotq(['schedules', 'set', 'guarded', 'echo', '--every', '1h'], { env: read });
+      expect(readSet.code).toBe(1);
+      expect(readSet.stderr).toContain('this token may only read (403): PUT /schedules/guarded needs the full token');
+      expect(json((await hotq(['schedules', '--json'], { env: read })).stdout)).toEqual({ schedules: [] });
 
       const full = await hotq(['submit', 'echo'], { env: { HOTQ_URL: secured.url, HOTQ_API_TOKEN: 'full-token' } });
       expect(full.code).toBe(0);

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBrowser, type OpenBrowser } from './browser.js';
-import { startSystem, submitJob, type System } from './system.js';
+import { openGate, startSystem, submitJob, type System } from './system.js';
 
 const SHOTS = new URL('../screenshots/', import.meta.url).pathname;
 let browser: OpenBrowser;
@@ -25,21 +25,41 @@ describe('the dashboard, no tokens', () => {
     await system?.close();
   });
 
-  it('lists jobs submitted through the API and shows them succeed without a reload', async () => {
+  it('lists jobs submitted through the API and shows them succeed without a reload, pushed, not re-read', async () => {
     const { page, foreign, violations } = await browser.newPage(system.url);
+    const listReads: string[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/jobs' && request.method() === 'GET') listReads.push(request.url());
+    });
     await page.goto(`${system.url}/#/jobs`);
     await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    // The page reads the list once it shows, and once the change stream is open.
+    await expect.poll(() => listReads.length).toBe(2);
     const ids: string[] = [];
     for (let i = 0; i < 3; i += 1) ids.push((await submitJob(system.url, { type: 'steps', params: { steps: 2, ms: 100 } })).id);
     ids.push((await submitJob(system.url, { type: 'doomed' })).id);
-    // The first page re-reads every 10 s: the rows come in and reach their end states by themselves.
-    for (const id of ids.slice(0, 3)) await page.locator(`tr[data-id="${id}"] td.status.succeeded`).waitFor({ timeout: 25_000 });
-    await page.locator(`tr[data-id="${ids[3]}"] td.status.failed`).waitFor({ timeout: 25_000 });
+    // Pushed over GET /events: the rows come in and reach their end states by themselves, well within
+    // the 10 s a re-read would take, and the list is not read again.
+    for (const id of ids.slice(0, 3)) await page.locator(`tr[data-id="${id}"] td.status.succeeded`).waitFor({ timeout: 8_000 });
+    await page.locator(`tr[data-id="${ids[3]}"] td.status.failed`).waitFor({ timeout: 8_000 });
+    expect(listReads).toHaveLength(2);
+    // A job that waits (no worker takes it for an hour) appears at once too: its creation is pushed.
+    const waiting = await submitJob(system.url, { type: 'echo', delayMs: 3_600_000 });
+    await page.locator(`tr[data-id="${waiting.id}"] td.status.delayed`).waitFor({ timeout: 5_000 });
+    expect(listReads).toHaveLength(2);
     // Filter by status: only the failed one.
     await page.locator('select[name="status"]').selectOption('failed');
     await page.locator(`tr[data-id="${ids[3]}"]`).waitFor();
     // The row was already on the page before the filter: wait for the others to leave.
     await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    // A filtered list gains what enters the filter and loses what leaves it, live.
+    await page.locator('select[name="status"]').selectOption('running');
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(0);
+    const gated = await submitJob(system.url, { type: 'gated', params: { gate: 'filtered-list' } });
+    await page.locator(`tr[data-id="${gated.id}"] td.status.running`).waitFor({ timeout: 8_000 });
+    openGate('filtered-list');
+    await page.locator(`tr[data-id="${gated.id}"]`).waitFor({ state: 'detached', timeout: 8_000 });
+    await fetch(`${system.url}/jobs/${waiting.id}`, { method: 'DELETE' });
     expect(foreign, `requests to other origins: ${foreign.join(", ")}`).toEqual([]);
     expect(violations).toEqual([]);
   });
@@ -81,6 +101,9 @@ describe('the dashboard, no tokens', () => {
     await page.getByTestId('job-status').filter({ hasText: 'cancelled' }).waitFor({ timeout: 10_000 });
     await page.getByRole('button', { name: 'Retry' }).click();
     await page.getByTestId('job-status').filter({ hasText: /queued|running/ }).waitFor({ timeout: 10_000 });
+    // It would run for 20 s more and change the counts under the tests that follow.
+    await fetch(`${system.url}/jobs/${job.id}`, { method: 'DELETE' });
+    await page.getByTestId('job-status').filter({ hasText: 'cancelled' }).waitFor({ timeout: 10_000 });
   });
 
   it('validates params before submitting, then submits', async () => {
@@ -136,6 +159,73 @@ describe('the dashboard, no tokens', () => {
     }
   });
 
+  it('lists schedules with their next due time and state; pause, resume, run now, set and delete them', async () => {
+    const put = await fetch(`${system.url}/schedules/hourly-report`, {
+      method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ job: { type: 'wordcount', params: { text: 'a b a' } }, everyMs: 3_600_000 }),
+    });
+    expect(put.status).toBe(201);
+    const { page, violations } = await browser.newPage(system.url);
+    await page.goto(`${system.url}/`);
+    await page.getByRole('link', { name: 'Schedules' }).click();
+    const row = page.locator('tr[data-id="hourly-report"]');
+    await row.getByTestId('state').filter({ hasText: 'active' }).waitFor();
+    expect(await row.innerText()).toMatch(/wordcount\s+every 1h\s+.*in (59m|1h)/);
+
+    await row.getByRole('button', { name: 'Pause' }).click();
+    await row.getByTestId('state').filter({ hasText: 'paused' }).waitFor();
+    expect(await row.locator('td').nth(3).innerText()).toBe('–');
+    await row.getByRole('button', { name: 'Resume' }).click();
+    await row.getByTestId('state').filter({ hasText: 'active' }).waitFor();
+
+    // Run now: the job it made is linked, and runs.
+    await row.getByRole('button', { name: 'Run now' }).click();
+    await page.getByTestId('made').locator('a').click();
+    await page.getByTestId('job-status').filter({ hasText: 'succeeded' }).waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('result').innerText()).toContain('"words": 3');
+    const jobId = /#\/jobs\/([0-9A-Z]{26})$/.exec(page.url())?.[1];
+    await page.goto(`${system.url}/#/schedules`);
+    await row.locator(`a[href="#/jobs/${jobId}"]`).waitFor();
+
+    // Set one from the page: checked before sending, then saved and listed.
+    await page.locator('input[name="schedule-id"]').fill('every-minute');
+    await page.locator('input[name="schedule-type"]').fill('echo');
+    await page.locator('input[name="schedule-when"]').fill('500ms');
+    await expect.poll(() => page.getByRole('alert').innerText()).toContain('an interval must be at least 1s');
+    expect(await page.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
+    await page.locator('input[name="schedule-when"]').fill('1m');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('tr[data-id="every-minute"]').filter({ hasText: 'every 1m' }).waitFor();
+    await page.screenshot({ path: `${SHOTS}schedules.png` });
+    // A cron expression the API refuses: its message, naming the field.
+    await page.locator('input[name="schedule-when"]').fill('every tuesday');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('.banner').filter({ hasText: 'cron' }).waitFor();
+
+    for (const id of ['every-minute', 'hourly-report']) {
+      await page.locator(`tr[data-id="${id}"]`).getByRole('button', { name: 'Delete' }).click();
+      await page.locator(`tr[data-id="${id}"]`).waitFor({ state: 'detached' });
+    }
+    expect(await (await fetch(`${system.url}/schedules`)).json()).toEqual({ schedules: [] });
+    expect(violations).toEqual([]);
+  });
+
+  it('keeps the overview\'s counts live from the change stream', async () => {
+    const { page } = await browser.newPage(system.url);
+    const statsReads: number[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/stats') statsReads.push(Date.now());
+    });
+    await page.goto(`${system.url}/`);
+    await expect.poll(() => page.locator('[data-status="succeeded"]').innerText()).not.toBe('…');
+    const before = Number(await page.locator('[data-status="succeeded"]').innerText());
+    const started = Date.now();
+    const readsBefore = statsReads.length;
+    await submitJob(system.url, { type: 'echo' });
+    await expect.poll(() => page.locator('[data-status="succeeded"]').innerText(), { timeout: 8_000 }).toBe(String(before + 1));
+    // Not from a re-read: /stats is read every 10 s, and no more often than that.
+    expect(statsReads.length - readsBefore).toBeLessThanOrEqual(Math.floor((Date.now() - started) / 10_000));
+  });
+
   it('shows counts, depths, workers and the chart, and the operator actions this API offers', async () => {
     const { page, violations } = await browser.newPage(system.url);
     await page.goto(`${system.url}/`);
@@ -185,10 +275,26 @@ describe('the dashboard with tokens', () => {
     await page.getByTestId('read-only').waitFor();
     await page.goto(`${system.url}/#/jobs`);
     await page.locator(`tr[data-id="${job.id}"]`).waitFor();
+    // The change stream takes the read token too (access_token): a job submitted now appears.
+    const later = await submitJob(system.url, { type: 'echo', delayMs: 3_600_000 }, 'full-token');
+    await page.locator(`tr[data-id="${later.id}"]`).waitFor({ timeout: 8_000 });
     expect(await page.locator('form.submit').count()).toBe(0);
     await page.goto(`${system.url}/#/jobs/${job.id}`);
     await page.getByTestId('job-status').filter({ hasText: 'delayed' }).waitFor();
     expect(await page.getByRole('button').filter({ hasText: /Cancel|Retry|Submit|Pause/ }).count()).toBe(0);
+  });
+
+  it('the read token sees schedules but cannot change them', async () => {
+    const put = await fetch(`${system.url}/schedules/read-only-view`, {
+      method: 'PUT', headers: { 'content-type': 'application/json', authorization: 'Bearer full-token' }, body: JSON.stringify({ job: { type: 'echo' }, cron: '0 3 * * *' }),
+    });
+    expect(put.status).toBe(201);
+    const page = await signIn('read-token');
+    await page.getByTestId('read-only').waitFor();
+    await page.goto(`${system.url}/#/schedules`);
+    await page.locator('tr[data-id="read-only-view"]').filter({ hasText: '0 3 * * *' }).waitFor();
+    expect(await page.locator('form.submit').count()).toBe(0);
+    expect(await page.getByRole('button').filter({ hasText: /Pause|Resume|Run now|Delete|Save/ }).count()).toBe(0);
   });
 
   it('the full token may write, and follows a job over the stream with access_token', async () => {

@@ -6,13 +6,13 @@
 // lower-case scheme with the token cut by one, and to the raw token without a scheme; the probes
 // need no token; the full token may do everything; the read token reads, and its POST /jobs, DELETE
 // and retry are 403 with Redis unchanged; authentication comes before validation; `access_token` is
-// taken on the event stream (both tokens) and refused on GET /jobs, /jobs/:id, /jobs/:id/result,
+// taken on the event streams (both tokens) and refused on GET /jobs, /jobs/:id, /jobs/:id/result,
 // /stats and POST /jobs.
 //
 // Here: the full token truncated at every length, padded, case-changed at every position, in every
 // other header and scheme we could think of, sent twice; the read token on every route with every
 // write method (and with a method-override header); `access_token` on every other route and method,
-// on the event stream with a write method or beside a wrong header, in a body, with a changed name.
+// on the event streams (a job's and GET /events) with a write method or beside a wrong header, in a body, with a changed name.
 // Every such request is refused (401, or 403 for the read token), never echoes a token, and the whole
 // attack writes nothing to Redis.
 import { randomBytes } from 'node:crypto';
@@ -67,7 +67,7 @@ afterAll(async () => {
  */
 const routes = (): Array<[string, string]> => [
   ['GET', '/jobs'], ['POST', '/jobs'], ['GET', `/jobs/${jobId}`], ['DELETE', `/jobs/${jobId}`], ['GET', `/jobs/${jobId}/result`],
-  ['GET', `/jobs/${jobId}/events`], ['POST', `/jobs/${jobId}/retry`], ['GET', '/stats'], ['GET', '/workers'], ['GET', '/metrics'],
+  ['GET', `/jobs/${jobId}/events`], ['GET', '/events'], ['POST', `/jobs/${jobId}/retry`], ['GET', '/stats'], ['GET', '/workers'], ['GET', '/metrics'],
   ['GET', '/openapi.json'], ['GET', '/no/such/route'],
 ];
 const jsonBody = (method: string) => (method === 'POST' || method === 'PUT' || method === 'PATCH' ? '{"type":"echo"}' : undefined);
@@ -203,7 +203,7 @@ describe('access_token in the query', () => {
     expect(await changes()).toBe(before);
   });
 
-  it('on the event stream: a wrong Authorization header wins over it, and it is taken once only', async () => {
+  it('on the event streams: a wrong Authorization header wins over it, and it is taken once only', async () => {
     expect((await send('GET', `/jobs/${jobId}/events?access_token=${FULL}`, [['authorization', 'Bearer wrong']])).status).toBe(401);
     expect((await send('GET', `/jobs/${jobId}/events?access_token=${FULL}`, [['authorization', 'Basic abc']])).status).toBe(401);
     expect((await send('GET', `/jobs/${jobId}/events?access_token=${FULL}&access_token=${FULL}`)).status).toBe(401);
@@ -211,6 +211,12 @@ describe('access_token in the query', () => {
     expect((await send('GET', `/jobs/${jobId}/events?access_token=${FULL.slice(0, -1)}`)).status).toBe(401);
     // The right one opens the stream (HEAD: the head of it, without holding it open).
     expect((await send('HEAD', `/jobs/${jobId}/events?access_token=${READ}`)).status).toBe(200);
+    // The same rules on the queue's change stream.
+    expect((await send('GET', `/events?access_token=${FULL}`, [['authorization', 'Bearer wrong']])).status).toBe(401);
+    expect((await send('GET', `/events?access_token=${FULL}&access_token=${FULL}`)).status).toBe(401);
+    expect((await send('GET', `/events?access_token=${FULL.slice(0, -1)}`)).status).toBe(401);
+    for (const method of ['POST', 'DELETE', 'PUT']) expect((await send(method, `/events?access_token=${FULL}`, withBody(method, []), jsonBody(method))).status, method).toBe(401);
+    expect((await send('GET', `/events?access_token=${READ}`)).status).toBe(200);
   });
 });
 

@@ -2,7 +2,9 @@ import type { Job, JobMessage, JobsStore } from '@hotq/jobs-store';
 import type { TaskQueue } from '@hotq/queue-core';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { JobFeed } from './job-feed.js';
 import type { ApiMetrics } from './metrics.js';
+import { STATUSES } from './schemas.js';
 
 /** Everything a route handler needs, made once per app. */
 export interface AppContext {
@@ -19,6 +21,13 @@ export interface AppContext {
   redisCall<T>(work: Promise<T>, what: string): Promise<T>;
   /** Closers of open event streams, so the app can end them when it closes. */
   readonly streams: Set<() => void>;
+  /** Every job's changes, for the GET /events streams of this process: one subscription, fanned out. */
+  readonly feed: JobFeed;
+}
+
+/** Counts by status in the API's order (GET /stats, GET /events), every status present. */
+export function statusCounts(all: Partial<Record<string, number>>): Record<(typeof STATUSES)[number], number> {
+  return Object.fromEntries(STATUSES.map((status) => [status, all[status] ?? 0])) as Record<(typeof STATUSES)[number], number>;
 }
 
 /** The job as the API shows it: the documented fields and nothing else (never a lease token). */
@@ -52,4 +61,16 @@ export function jobBody(job: Job): Job {
 export function submittedJob(prepared: Job, outcome: string): Job | null {
   if (outcome === 'queued' || outcome === 'delayed' || outcome === 'waiting') return { ...prepared, status: outcome };
   return null;
+}
+
+/**
+ * Tells the GET /events streams of every API process about jobs a request created (the queue's
+ * scripts send status changes, not creations). After the answer and never failing it: a lost
+ * announcement only means a list shows the job at its first change instead.
+ */
+export function announceCreated(ctx: AppContext, jobs: ReadonlyArray<Pick<Job, 'id' | 'status'>>): void {
+  if (jobs.length === 0) return;
+  ctx.writer.announceCreated(jobs.map(({ id, status }) => ({ id, status }))).catch((error: unknown) => {
+    ctx.logger.debug({ err: { message: (error as Error)?.message } }, 'could not announce new jobs to /events');
+  });
 }

@@ -6,6 +6,7 @@ import { define, error, errors, json, unreadable, type Operation } from './opera
 import { LIMIT_OPERATIONS } from './limit-operations.js';
 import { OPERATOR_OPERATIONS } from './operator-operations.js';
 import * as ops from './operator-schemas.js';
+import { QueueChanges } from './event-schemas.js';
 import * as s from './schemas.js';
 import { SCHEDULE_OPERATIONS } from './schedule-operations.js';
 
@@ -99,7 +100,7 @@ export const jobEvents = define({
     + 'and the stream ends after a terminal status. A comment line keeps idle connections alive. '
     + 'The terminal status event has the SSE id `end`; an EventSource that reconnects after it (sending `Last-Event-ID: end`) '
     + 'while the job is still over gets 204, which stops its reconnecting. '
-    + 'Because EventSource cannot send headers, this route (and only this one) also takes the token as `access_token` in the query.',
+    + 'Because EventSource cannot send headers, the event streams (this route and GET /events) also take the token as `access_token` in the query.',
   params: s.IdParams,
   query: s.EventsQuery,
   responses: {
@@ -109,6 +110,39 @@ export const jobEvents = define({
     },
     204: { description: 'Reconnected after the end (`Last-Event-ID: end`) and the job is still over: nothing more will come.' },
     400: errors[400], 401: errors[401], 404: errors[404], 503: errors[503],
+  },
+});
+
+export const queueEvents = define({
+  operationId: 'queueEvents',
+  method: 'get',
+  path: '/events',
+  summary: "Every job's status changes, live (Server-Sent Events): for lists that stay current",
+  queryToken: true,
+  description:
+    'Sends `event: changes` (data: QueueChanges) at most four times a second, when jobs were created through the API or changed status: '
+    + 'the newest 50 of them as they are after the change (the job object without params), the rest as id and new status, and the counts by status. '
+    + 'Read what you show after the stream opens (its headers arrive once it is subscribed), then apply the changes; '
+    + '`event: resync` says changes may have been missed (the API lost Redis for a moment): read again. '
+    + 'A comment line keeps idle connections alive; a client that falls more than 1 MiB behind is disconnected (reconnect and read again). '
+    + 'However many clients listen, an API process holds one Redis subscription and reads each change once. '
+    + 'Jobs made without the API (a schedule\'s occurrences, a TaskQueue of your own) show from their first status change. '
+    + 'Because EventSource cannot send headers, this route also takes the token as `access_token` in the query.',
+  query: s.EventsQuery,
+  responses: {
+    200: {
+      description: 'An event stream. Data of `changes` events: QueueChanges; of `resync` events: {}.',
+      content: {
+        'text/event-stream': {
+          // OpenAPI 3.1 has no schema for the items of a stream (3.2's itemSchema): the stream is shown as the sequence of its events.
+          schema: z.array(z.union([
+            z.object({ event: z.literal('changes'), data: QueueChanges }),
+            z.object({ event: z.literal('resync'), data: z.object({}) }),
+          ])).meta({ description: 'The events in order, each sent as `event: <name>` and one `data: <JSON>` line.' }),
+        },
+      },
+    },
+    400: errors[400], 401: errors[401], 503: errors[503],
   },
 });
 
@@ -238,7 +272,7 @@ export const dashboardAsset = define({
 
 /** Every operation, in the order of the HTTP reference. */
 export const OPERATIONS: readonly Operation[] = [
-  submitJob, submitJobBatch, listJobs, getJob, getJobResult, jobEvents, cancelJob, retryJob,
+  submitJob, submitJobBatch, listJobs, getJob, getJobResult, jobEvents, queueEvents, cancelJob, retryJob,
   ...OPERATOR_OPERATIONS, ...SCHEDULE_OPERATIONS,
   getStats, ...LIMIT_OPERATIONS, listWorkers, healthz, readyz, metrics, openapi, home, dashboardAsset,
 ];

@@ -4,6 +4,10 @@ import type { Request, Response } from 'express';
 export interface EventStream {
   /** Sends one event (with an SSE id when given); false once the stream is closed. */
   send(event: string, data: unknown, id?: string): boolean;
+  /** Sends one event whose data is already JSON text (one serialization for many streams). */
+  sendText(event: string, json: string): boolean;
+  /** Bytes written but not yet taken by the client: a client that falls behind. */
+  readonly buffered: number;
   /** Ends the stream (idempotent). */
   close(): void;
   /** Whether the stream has been closed, by us or by the client. */
@@ -46,6 +50,14 @@ export function openEventStream(req: Request, res: Response, keepAliveMs: number
   return {
     get closed() {
       return closed;
+    },
+    get buffered() {
+      return res.writableLength;
+    },
+    sendText(event, json) {
+      if (closed) return false;
+      res.write(`event: ${event}\ndata: ${json}\n\n`);
+      return true;
     },
     send(event, data, id) {
       if (closed) return false;

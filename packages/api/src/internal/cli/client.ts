@@ -34,6 +34,8 @@ export interface Reply {
 export interface Subject {
   /** "job 01J..." when the path names a job: a 404 then means no such job. */
   job?: string;
+  /** The schedule id when the path names a schedule: a 404 then means no such schedule. */
+  schedule?: string;
   /**
    * The command, when its route may be missing from an older API (the operator routes): a 404 then
    * means "this API does not offer it yet".
@@ -170,6 +172,10 @@ export class ApiClient {
       case 403:
         return new CliError(`this token may only read (403): ${route} needs the full token (the server's HOTQ_API_TOKEN), not the read token`, EXIT.failed, code);
       case 404:
+        if (subject.schedule !== undefined && said === `no schedule ${subject.schedule}`) {
+          // The API's own words for a schedule it does not have (any other 404 is a route it lacks).
+          return new CliError(`no schedule ${subject.schedule} on ${this.base.origin} (404): check the id (hotq schedules lists them)`, EXIT.failed, code);
+        }
         if (subject.feature !== undefined && code === 'not_found' && subject.job === undefined) {
           return new CliError(
             `this API does not offer "${subject.feature}" yet (${route} answered 404): it needs a hotq-api with the operator routes`,

@@ -44,6 +44,18 @@ export function age(iso: string | null, now = Date.now()): string {
   return `${Math.floor(seconds / 86_400)}d ago`;
 }
 
+/** "in 5s", "in 3m", "in 2h", "in 4d"; a time already past: "due 3s ago". */
+export function until(iso: string | null, now = Date.now()): string {
+  if (iso === null) return '-';
+  const ms = Date.parse(iso) - now;
+  if (ms < 0) return `due ${age(iso, now)}`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `in ${seconds}s`;
+  if (seconds < 3600) return `in ${Math.floor(seconds / 60)}m`;
+  if (seconds < 86_400) return `in ${Math.floor(seconds / 3600)}h`;
+  return `in ${Math.floor(seconds / 86_400)}d`;
+}
+
 /** "850 ms", "1.2 s", "3m 05s". */
 export function duration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;

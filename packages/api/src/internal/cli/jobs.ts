@@ -44,6 +44,14 @@ export async function submit(ctx: Context, type: string, options: SubmitOptions)
     return EXIT.ok;
   }
   if (ctx.tty && !ctx.json) ctx.out(`submitted ${job.id} (${job.type})\n`);
+  return await waitAndReport(ctx, job);
+}
+
+/**
+ * Follows a job just made (`submit --wait`, `schedules run --wait`) to its end and prints its outcome
+ * and result; answers the exit code (0 only when it succeeded).
+ */
+export async function waitAndReport(ctx: Context, job: JobView): Promise<number> {
   const final = await follow(ctx, job.id, ctx.json || !ctx.tty ? 'quiet' : 'bar');
   const result = final.status === 'succeeded' ? await readResult(ctx, final.id) : undefined;
   if (ctx.json) {

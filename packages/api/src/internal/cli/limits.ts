@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import { EXIT, usage } from './client.js';
 import type { Context } from './context.js';
+import { formatSpan, parseSpan } from './durations.js';
 import { plainRows, table } from './format.js';
 
 /** A limit as GET /limits shows it. */
@@ -13,14 +14,12 @@ interface LimitView {
   recentStarts?: number;
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-
 /** `50/1s` → `{ count: 50, perMs: 1000 }`; a window without a unit is in ms. */
 export function parseRate(value: string): { count: number; perMs: number } {
-  const match = /^([0-9]+)\/([0-9]+)(ms|s|m|h)?$/.exec(value.trim());
+  const match = /^([0-9]+)\/(.+)$/.exec(value.trim());
   const count = Number(match?.[1]);
-  const perMs = Number(match?.[2]) * (UNITS[match?.[3] ?? 'ms'] ?? 1);
-  if (!match || count < 1 || perMs < 1) throw new InvalidArgumentError('must be COUNT/WINDOW, e.g. 50/1s, 600/1m or 10/250ms (a window without a unit is in ms)');
+  const perMs = match ? parseSpan(match[2] as string) : undefined;
+  if (!match || count < 1 || perMs === undefined || perMs < 1) throw new InvalidArgumentError('must be COUNT/WINDOW, e.g. 50/1s, 600/1m or 10/250ms (a window without a unit is in ms)');
   return { count, perMs };
 }
 
@@ -32,8 +31,7 @@ function scopePath(scope: string): string {
   return `/limits/${match[1]}/${encodeURIComponent(match[2] as string)}`;
 }
 
-const window = (ms: number): string => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1_000 === 0 ? `${ms / 1_000}s` : `${ms}ms`);
-const rateText = (limit: LimitView): string => (limit.rate ? `${limit.rate.count}/${window(limit.rate.perMs)}` : '-');
+const rateText = (limit: LimitView): string => (limit.rate ? `${limit.rate.count}/${formatSpan(limit.rate.perMs)}` : '-');
 
 /** `hotq limits`. */
 export async function list(ctx: Context): Promise<number> {

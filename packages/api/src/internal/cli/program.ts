@@ -1,12 +1,12 @@
 // The `hotq` command line: commander wiring, global options, and one exit-code policy for every command.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ApiClient, CliError, EXIT } from './client.js';
+import { ApiClient, CliError, EXIT, usage } from './client.js';
 import { createContext, type Context } from './context.js';
 import { watch } from './follow.js';
 import * as jobs from './jobs.js';
 import * as limits from './limits.js';
 import * as queue from './queue.js';
-import { STATUSES } from '../schemas.js';
+import * as schedules from './schedules.js';
 import { VERSION } from '../version.js';
 
 interface Globals {
@@ -14,7 +14,6 @@ interface Globals {
   token?: string;
   json?: boolean;
 }
-
 
 function integer(min: number, max: number) {
   return (value: string): number => {
@@ -89,7 +88,8 @@ export async function runCli(args: string[]): Promise<number> {
     .action(run((ctx, command) => jobs.result(ctx, command.args[0] as string)));
 
   program.command('ls').description('list jobs, newest first')
-    .addOption(new Option('--status <status>').choices(STATUSES))
+    // The API checks the status against its own list (400 naming them, exit 2), so the command follows it.
+    .option('--status <status>', 'only jobs in this status (queued, running, succeeded, failed, ...; hotq stats counts them all)')
     .option('--type <type>', 'only this job type')
     .option('--tag <tag>', 'only jobs with this tag')
     .addOption(new Option('--created-after <time>', 'only jobs created at or after this time (ISO-8601)').argParser(isoTime))
@@ -141,6 +141,42 @@ export async function runCli(args: string[]): Promise<number> {
     .action(run((ctx, command) => limits.set(ctx, command.args[0] as string, command.opts())));
   limitsCommand.command('rm').argument('<scope>', 'queue, type:NAME or tag:NAME').description('remove the limit of a scope')
     .action(run((ctx, command) => limits.remove(ctx, command.args[0] as string)));
+
+  const schedulesCommand = program.command('schedules').description('repeating jobs: list them with their next due times (also: ls, get, set, pause, resume, run, rm)')
+    // Declared so that a mistyped subcommand gets a sentence naming the real ones, not "too many arguments".
+    .argument('[command...]').usage('[ls | get | set | pause | resume | run | rm] [options]')
+    .action(run((ctx, command) => {
+      if (command.args[0] !== undefined) throw usage(`hotq schedules has no command "${command.args[0]}"; use ls, get, set, pause, resume, run or rm (hotq schedules --help)`);
+      return schedules.list(ctx);
+    }));
+  schedulesCommand.command('ls').description('list the schedules, with their next due times and state')
+    .action(run((ctx) => schedules.list(ctx)));
+  schedulesCommand.command('get').argument('<id>').description('show one schedule')
+    .action(run((ctx, command) => schedules.get(ctx, command.args[0] as string)));
+  schedulesCommand.command('set').argument('<id>', 'the schedule id: letters, digits, ".", "_", "-"').argument('<type>', 'the job type of each occurrence')
+    .description('create or replace a schedule: exactly one of --every and --cron (the same definition again changes nothing)')
+    .addOption(new Option('--every <span>', 'a fixed interval, at least 1s: 30s, 5m, 1h, 1d (no unit: ms)').argParser(schedules.parseEvery))
+    .option('--cron <expr>', 'a cron expression: 5 fields (minute hour day month weekday), or 6 with seconds first')
+    .option('--tz <zone>', 'the IANA time zone of --cron, e.g. Europe/Berlin (default UTC)')
+    .option('--params <json>', 'params of each job: JSON text, @file, or - for standard input')
+    .addOption(new Option('--max-attempts <n>', 'attempts of each job before it fails for good').argParser(integer(1, 100)))
+    .addOption(new Option('--timeout <ms>', 'abort an attempt after this many ms').argParser(integer(1, 86_400_000)))
+    .addOption(new Option('--priority <n>', 'higher runs first, -100 to 100 (default 0)').argParser(signedInteger(-100, 100)))
+    .addOption(new Option('--start-at <time>', 'no occurrence before this (ISO-8601); an interval counts from it').argParser(isoTime))
+    .addOption(new Option('--end-at <time>', 'no occurrence after this (ISO-8601)').argParser(isoTime))
+    .addOption(new Option('--limit <n>', 'at most this many occurrences in all').argParser(integer(1, 1_000_000_000)))
+    .addOption(new Option('--misfire <policy>', 'after downtime: skip, one (default: the latest), or N (up to N of the missed ones)').argParser(schedules.parseMisfire))
+    .addOption(new Option('--overlap <policy>', 'while the last occurrence has not ended: skip (default) or allow').choices(['skip', 'allow']))
+    .action(run((ctx, command) => schedules.set(ctx, command.args[0] as string, command.args[1] as string, command.opts())));
+  schedulesCommand.command('pause').argument('<id>').description('no occurrence until it is resumed (jobs it made are not touched)')
+    .action(run((ctx, command) => schedules.setPaused(ctx, command.args[0] as string, true)));
+  schedulesCommand.command('resume').argument('<id>').description('go on from its next due time after now (missed times are not made up)')
+    .action(run((ctx, command) => schedules.setPaused(ctx, command.args[0] as string, false)));
+  schedulesCommand.command('run').argument('<id>').description('make one occurrence now, whatever its times, pause or limit; prints the job id')
+    .option('--wait', 'follow the job until it ends; exit 1 unless it succeeded')
+    .action(run((ctx, command) => schedules.run(ctx, command.args[0] as string, command.opts())));
+  schedulesCommand.command('rm').argument('<id>').description('delete a schedule (the jobs it made stay)')
+    .action(run((ctx, command) => schedules.remove(ctx, command.args[0] as string)));
 
   try {
     await program.parseAsync(args, { from: 'user' });

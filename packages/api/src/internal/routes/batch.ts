@@ -1,6 +1,6 @@
 import type { Job, PreparedSubmission } from '@hotq/jobs-store';
 import type { AppContext } from '../context.js';
-import { jobBody, submittedJob } from '../context.js';
+import { announceCreated, jobBody, submittedJob } from '../context.js';
 import { ApiError, dependencyRefusal, invalidField } from '../errors.js';
 import * as op from '../operations.js';
 import { route, type Route } from '../route.js';
@@ -44,6 +44,7 @@ export function batchRoutes(ctx: AppContext): Route[] {
         if (put.outcome !== 'refused' && put.outcome !== 'exists') metrics.jobSubmitted(prepared[index]?.job.type ?? '');
       }
       res.status(201).json({ jobs: answers.map((job) => jobBody(job as Job)) });
+      announceCreated(ctx, puts.flatMap((put, index) => (put.outcome !== 'refused' && put.outcome !== 'exists' ? [answers[index] as Job] : [])));
     }),
   ];
 }

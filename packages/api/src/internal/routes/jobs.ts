@@ -1,6 +1,6 @@
 import type { Job } from '@hotq/jobs-store';
 import type { AppContext } from '../context.js';
-import { jobBody, submittedJob } from '../context.js';
+import { announceCreated, jobBody, submittedJob } from '../context.js';
 import { ApiError, dependencyRefusal } from '../errors.js';
 import * as op from '../operations.js';
 import { route, type Route } from '../route.js';
@@ -37,6 +37,7 @@ export function jobRoutes(ctx: AppContext): Route[] {
       if (!job) throw new Error(`job ${submission.id} was queued (${put.outcome}) but its record cannot be read`);
       if (put.outcome !== 'exists') metrics.jobSubmitted(job.type);
       res.status(201).location(`/jobs/${job.id}`).json(jobBody(job));
+      if (put.outcome !== 'exists') announceCreated(ctx, [job]);
     }),
 
     route(op.listJobs, async ({ query }, _req, res) => {

@@ -1,7 +1,7 @@
 import type { JobMessage, JobSchedule } from '@hotq/jobs-store';
 import type { Schedule } from '@hotq/queue-core';
 import type { AppContext } from '../context.js';
-import { jobBody } from '../context.js';
+import { announceCreated, jobBody } from '../context.js';
 import { ApiError } from '../errors.js';
 import * as op from '../schedule-operations.js';
 import { route, type Route } from '../route.js';
@@ -55,6 +55,7 @@ export function scheduleRoutes(ctx: AppContext): Route[] {
       if (!job) throw new Error(`occurrence ${run.id} was made (${run.outcome}) but its record cannot be read`);
       if (run.outcome === 'queued') res.status(201).location(`/jobs/${job.id}`);
       res.json(jobBody(job));
+      if (run.outcome === 'queued') announceCreated(ctx, [job]);
     }),
 
     route(op.deleteSchedule, async ({ params }, _req, res) => {

@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import { statusCounts, type AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { createRedisCall } from '../redis-call.js';
 import type { ScrapeSnapshot } from '../metrics.js';
@@ -6,7 +6,6 @@ import { buildOpenApiDocument } from '../openapi.js';
 import * as op from '../operations.js';
 import { route, type Route } from '../route.js';
 import { throughputOf } from '../throughput.js';
-import { STATUSES } from '../schemas.js';
 import { VERSION } from '../version.js';
 
 /** GET /stats, /workers, /healthz, /readyz, /metrics and /openapi.json. */
@@ -16,8 +15,7 @@ export function systemRoutes(ctx: AppContext, probeTimeoutMs: number): Route[] {
   let document: ReturnType<typeof buildOpenApiDocument> | undefined;
 
   const counts = async (): Promise<ScrapeSnapshot['counts']> => {
-    const all = await redisCall(store.counts(), 'count jobs');
-    return Object.fromEntries(STATUSES.map((status) => [status, all[status] ?? 0])) as ScrapeSnapshot['counts'];
+    return statusCounts(await redisCall(store.counts(), 'count jobs'));
   };
 
   return [

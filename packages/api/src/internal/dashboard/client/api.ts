@@ -1,5 +1,7 @@
 // The dashboard's only way to the server: the API's own routes, with the token the user gave.
 
+import type { Stats } from './types.js';
+
 const TOKEN_KEY = 'hotq.token';
 
 /** An error answer of the API, or the network failing. */
@@ -55,6 +57,11 @@ export interface Access {
   /** Optional routes this API serves (from its OpenAPI document). */
   pause: boolean;
   bulk: boolean;
+  schedules: boolean;
+  /** The API pushes every job's changes (GET /events): lists are live instead of re-read. */
+  live: boolean;
+  /** The job statuses of this API, in lifecycle order (the keys of GET /stats's counts). */
+  statuses: string[];
 }
 
 /**
@@ -63,14 +70,15 @@ export interface Access {
  * nothing either way.
  */
 export async function checkAccess(): Promise<Access> {
+  let stats: Stats;
   try {
-    await api('GET', '/stats');
+    stats = await api<Stats>('GET', '/stats');
   } catch (error) {
     const failure = error as ApiFailure;
     const message = failure.status === 401
       ? (token.get() ? 'That token is not valid for this API.' : 'This API needs a token.')
       : failure.message;
-    return { ok: false, canWrite: false, message, pause: false, bulk: false };
+    return { ok: false, canWrite: false, message, pause: false, bulk: false, schedules: false, live: false, statuses: [] };
   }
   let canWrite = true;
   try {
@@ -80,5 +88,8 @@ export async function checkAccess(): Promise<Access> {
   }
   const doc = await api<{ paths?: Record<string, unknown> }>('GET', '/openapi.json').catch(() => ({ paths: {} }));
   const paths = doc.paths ?? {};
-  return { ok: true, canWrite, pause: '/queue/pause' in paths, bulk: '/jobs/retry' in paths && '/jobs/delete' in paths };
+  return {
+    ok: true, canWrite, pause: '/queue/pause' in paths, bulk: '/jobs/retry' in paths && '/jobs/delete' in paths, schedules: '/schedules' in paths, live: '/events' in paths,
+    statuses: Object.keys(stats.counts),
+  };
 }

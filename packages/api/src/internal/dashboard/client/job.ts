@@ -57,7 +57,7 @@ export function JobPage({ id, access, onError }: { id: string; access: Access; o
       <div class="progress" data-testid="progress"><div class="bar" style=${{ width: `${percent ?? (job.status === 'succeeded' ? 100 : 0)}%` }}></div>
         <span>${percent !== undefined ? `${Math.round(percent)}%` : job.progress ? JSON.stringify(job.progress) : ''}</span></div>
       ${access.canWrite ? html`<p class="actions">
-        ${['waiting', 'queued', 'delayed', 'running'].includes(job.status) ? html`<button onClick=${() => act('DELETE', `/jobs/${job.id}`, `Cancel job ${job.id}?`)}>Cancel</button>` : ''}
+        ${!TERMINAL.has(job.status) ? html`<button onClick=${() => act('DELETE', `/jobs/${job.id}`, `Cancel job ${job.id}?`)}>Cancel</button>` : ''}
         ${['failed', 'cancelled'].includes(job.status) ? html`<button onClick=${() => act('POST', `/jobs/${job.id}/retry`, `Retry job ${job.id}?`)}>Retry</button>` : ''}
       </p>` : ''}
       <table class="fields"><tbody>${rows.map(([name, value]) => html`<tr><th>${name}</th><td>${String(value)}</td></tr>`)}

@@ -1,36 +1,83 @@
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Access } from './api.js';
-import { ago, REFRESH_MS, STATUSES, type Job } from './types.js';
+import { useFeed, type Changes } from './feed.js';
+import { applyChanges, type ListFilter, type Page } from './live-list.js';
+import { ago, REFRESH_MS, type Job } from './types.js';
 
-interface Filter {
-  status: string;
-  type: string;
-}
+type Filter = ListFilter;
 
-/** The jobs table: filters, cursor paging, newest first; the first page is re-read every 10 s. */
+const PAGE_SIZE = 25;
+
+/**
+ * The jobs table: filters, cursor paging, newest first. Live from the API's change stream (GET
+ * /events): rows change status in place, new jobs arrive at the top of the first page, and the page
+ * is read again only when the stream (re)opens or a change cannot be placed without it, at most once
+ * per 10 s. An API without the stream gets the first page re-read every 10 s.
+ */
 export function Jobs({ access, initialStatus, onError }: { access: Access; initialStatus: string; onError: (message: string) => void }) {
   const [filter, setFilter] = useState<Filter>({ status: initialStatus, type: '' });
   // Cursors of the pages before this one, for "newer".
   const [cursors, setCursors] = useState<string[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
-  const [page, setPage] = useState<{ jobs: Job[]; nextCursor: string | null } | undefined>();
+  const [page, setPage] = useState<Page | undefined>();
   const [tick, setTick] = useState(0);
+  const shown = useRef<Page | undefined>(undefined);
+  // Changes that arrive while a read is under way, applied to what it reads.
+  const duringRead = useRef<Changes[] | null>(null);
+  const lastRead = useRef(0);
+  const laterRead = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
-  useEffect(() => {
-    let live = true;
-    const query = new URLSearchParams({ limit: '25' });
+  const show = (next: Page): void => {
+    shown.current = next;
+    setPage(next);
+  };
+
+  const read = (): void => {
+    const buffer: Changes[] = [];
+    duringRead.current = buffer;
+    lastRead.current = Date.now();
+    const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
     if (filter.status) query.set('status', filter.status);
     if (filter.type) query.set('type', filter.type);
     if (cursor) query.set('cursor', cursor);
-    void api<{ jobs: Job[]; nextCursor: string | null }>('GET', `/jobs?${query}`).then((p) => live && setPage(p), (error: Error) => onError(error.message));
-    // Only the first page moves by itself (new jobs arrive at the top); older pages stay put.
-    const timer = cursor ? undefined : setTimeout(() => setTick(tick + 1), REFRESH_MS);
+    void api<Page>('GET', `/jobs?${query}`).then((answer) => {
+      if (duringRead.current !== buffer) return;
+      duringRead.current = null;
+      show(buffer.reduce((current, changes) => applyChanges(current, changes, filter, cursor === null).page, answer));
+    }, (error: Error) => onError(error.message));
+  };
+
+  /** Reads again, at most once per REFRESH_MS (a flood of changes never turns into a flood of reads). */
+  const readSoon = (): void => {
+    if (laterRead.current) return;
+    laterRead.current = setTimeout(() => {
+      laterRead.current = undefined;
+      read();
+    }, Math.max(0, lastRead.current + REFRESH_MS - Date.now()));
+  };
+
+  useEffect(() => {
+    read();
+    // Without the stream, only the first page moves by itself (new jobs arrive at the top).
+    const timer = access.live || cursor ? undefined : setTimeout(() => setTick(tick + 1), REFRESH_MS);
     return () => {
-      live = false;
+      duringRead.current = null;
       clearTimeout(timer);
     };
   }, [filter, cursor, tick]);
+  useEffect(() => () => clearTimeout(laterRead.current), []);
+
+  useFeed(access.live, {
+    onOpen: read,
+    onChanges: (changes) => {
+      duringRead.current?.push(changes);
+      if (!shown.current) return;
+      const next = applyChanges(shown.current, changes, filter, cursor === null);
+      show(next.page);
+      if (next.stale) readSoon();
+    },
+  });
 
   const changeFilter = (next: Filter) => {
     setCursors([]);
@@ -45,6 +92,7 @@ export function Jobs({ access, initialStatus, onError }: { access: Access; initi
       if (!confirm(`${action === 'retry' ? 'Retry' : 'Delete'} ${dry.matched} job(s)?`)) return;
       const done = await api<{ changed: number }>('POST', `/jobs/${action}`, body);
       alert(`${action === 'retry' ? 'Retried' : 'Deleted'} ${done.changed} job(s).`);
+      // Deletes send no change: read the page again.
       setTick(tick + 1);
     } catch (error) {
       onError((error as Error).message);
@@ -57,7 +105,7 @@ export function Jobs({ access, initialStatus, onError }: { access: Access; initi
       <h2>Jobs</h2>
       <form class="filters" onSubmit=${(e: Event) => e.preventDefault()}>
         <label>status <select name="status" value=${filter.status} onChange=${(e: Event) => changeFilter({ ...filter, status: (e.target as HTMLSelectElement).value })}>
-          <option value="">any</option>${STATUSES.map((s) => html`<option value=${s}>${s}</option>`)}</select></label>
+          <option value="">any</option>${access.statuses.map((s) => html`<option value=${s}>${s}</option>`)}</select></label>
         <label>type <input name="type" value=${filter.type} placeholder="any" onChange=${(e: Event) => changeFilter({ ...filter, type: (e.target as HTMLInputElement).value.trim() })} /></label>
         ${access.bulk && access.canWrite ? html`<button type="button" onClick=${() => bulk('retry')}>Retry failed…</button>
           <button type="button" onClick=${() => bulk('delete')}>Delete finished…</button>` : ''}

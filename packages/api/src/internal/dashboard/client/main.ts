@@ -1,4 +1,4 @@
-// The dashboard: a token gate, then the overview, the jobs table and a job page, routed by the URL's hash.
+// The dashboard: a token gate, then the overview, the jobs table, a job page and the schedules, routed by the URL's hash.
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { html, render } from 'htm/preact';
@@ -7,6 +7,7 @@ import { checkAccess, token, type Access } from './api.js';
 import { JobPage } from './job.js';
 import { Jobs } from './jobs.js';
 import { Overview } from './overview.js';
+import { Schedules } from './schedules.js';
 
 function useHash(): string {
   const [hash, setHash] = useState(location.hash);
@@ -46,6 +47,7 @@ function App() {
   const jobs = /^#\/jobs(?:\?status=([a-z]+))?$/.exec(hash);
   let view;
   if (job?.[1]) view = html`<${JobPage} key=${job[1]} id=${job[1]} access=${access} onError=${onError} />`;
+  else if (hash === '#/schedules' && access.schedules) view = html`<${Schedules} access=${access} onError=${onError} />`;
   else if (jobs) view = html`<${Jobs} key=${hash} access=${access} initialStatus=${jobs[1] ?? ''} onError=${onError} />`;
   else view = html`<${Overview} access=${access} onError=${onError} />`;
   return html`<${Shell} access=${access} onSignOut=${() => { token.set(''); recheck(); }}>
@@ -57,7 +59,7 @@ function Shell({ access, onSignOut, children }: { access?: Access; onSignOut?: (
   return html`
     <header>
       <h1><a href="#/">hotq</a></h1>
-      <nav><a href="#/">Overview</a><a href="#/jobs">Jobs</a></nav>
+      <nav><a href="#/">Overview</a><a href="#/jobs">Jobs</a>${access?.schedules ? html`<a href="#/schedules">Schedules</a>` : ''}</nav>
       ${access ? html`<span class="who">${access.canWrite ? '' : html`<span class="badge" data-testid="read-only">read-only</span>`}
         ${token.get() ? html`<button class="link" onClick=${onSignOut}>sign out</button>` : ''}</span>` : ''}
     </header>

@@ -2,12 +2,13 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Access } from './api.js';
 import { ThroughputChart } from './chart.js';
-import { ago, REFRESH_MS, STATUSES, type Stats, type WorkerInfo } from './types.js';
+import { useFeed } from './feed.js';
+import { ago, REFRESH_MS, type Stats, type WorkerInfo } from './types.js';
 
 // One chart for the page's life.
 const chart = new ThroughputChart();
 
-/** Counts, queue depths, workers and the throughput chart, re-read every 10 s. */
+/** Counts (live), queue depths, workers and the throughput chart (re-read every 10 s). */
 export function Overview({ access, onError }: { access: Access; onError: (message: string) => void }) {
   const [stats, setStats] = useState<Stats | undefined>();
   const [workers, setWorkers] = useState<WorkerInfo[]>([]);
@@ -33,6 +34,12 @@ export function Overview({ access, onError }: { access: Access; onError: (messag
     };
   }, [tick]);
 
+  // The counts are pushed with every change (GET /events); depths, workers and the chart are re-read every 10 s.
+  useFeed(access.live, {
+    onOpen: () => {},
+    onChanges: (changes) => setStats((current) => (current ? { ...current, counts: changes.counts } : current)),
+  });
+
   const setPaused = async (pause: boolean) => {
     await api('POST', pause ? '/queue/pause' : '/queue/resume').catch((error: Error) => onError(error.message));
     setTick(tick + 1);
@@ -42,7 +49,7 @@ export function Overview({ access, onError }: { access: Access; onError: (messag
     <section>
       <h2>Jobs</h2>
       <div class="cards" data-testid="counts">
-        ${STATUSES.map((status) => html`<a class="card ${status}" href="#/jobs?status=${status}" key=${status}>
+        ${access.statuses.map((status) => html`<a class="card ${status}" href="#/jobs?status=${status}" key=${status}>
           <span class="n" data-status=${status}>${stats?.counts[status] ?? '…'}</span><span>${status}</span></a>`)}
       </div>
       <h2>Queue ${stats?.paused ? html`<span class="badge">paused</span>` : ''}</h2>

@@ -52,11 +52,43 @@ export interface WorkerInfo {
   lastBeatAt: string;
 }
 
-export const STATUSES = ['waiting', 'queued', 'delayed', 'running', 'succeeded', 'failed', 'cancelled'];
+/** A schedule as the API answers it (GET /schedules). */
+export interface Schedule {
+  id: string;
+  job: { type: string; params: Record<string, unknown>; maxAttempts: number; timeoutMs: number | null; priority: number };
+  cron: string | null;
+  tz: string | null;
+  everyMs: number | null;
+  startAt: string | null;
+  endAt: string | null;
+  limit: number | null;
+  misfire: 'skip' | 'one' | { max: number };
+  overlap: 'skip' | 'allow';
+  paused: boolean;
+  ended: boolean;
+  nextAt: string | null;
+  lastDueAt: string | null;
+  lastJobId: string | null;
+  count: number;
+}
+
+// The statuses themselves come from the API (the keys of GET /stats's counts, in lifecycle order: see
+// checkAccess), so the page follows the API's list. These three end a job, whatever else is added.
 export const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 /** Nothing on the page re-reads faster than this (the issue's ceiling for polling). */
 export const REFRESH_MS = 10_000;
+
+/** "in 5s", "in 3m", "in 2h"; a time already past: "due". */
+export function until(iso: string | null, now = Date.now()): string {
+  if (!iso) return '–';
+  const s = Math.round((Date.parse(iso) - now) / 1000);
+  if (s <= 0) return 'due';
+  if (s < 60) return `in ${s}s`;
+  if (s < 3600) return `in ${Math.floor(s / 60)}m`;
+  if (s < 86400) return `in ${Math.floor(s / 3600)}h`;
+  return `in ${Math.floor(s / 86400)}d`;
+}
 
 export function ago(iso: string | null): string {
   if (!iso) return '–';
