@@ -213,7 +213,7 @@ describe('the HTTP API', () => {
     expect(run.stdout).toMatch(/id: end\nevent: status\ndata: \{[^\n]*"status":"succeeded"/);
     expect(lines).toContain(`{"words":10,"unique":8,"top":[["be",2],["to",2],["is",1],["not",1],["or",1],["question",1],["that",1],["the",1]]}`);
     expect(run.stdout).toContain('{"error":{"code":"invalid_request","message":"type:');
-    expect(run.stdout).toMatch(/\{"counts":\{"queued":\d+,"delayed":\d+,"running":\d+,"succeeded":[1-9]/);
+    expect(run.stdout).toMatch(/\{"counts":\{"waiting":\d+,"queued":\d+,"delayed":\d+,"running":\d+,"succeeded":[1-9]/);
   });
 });
 
