@@ -129,16 +129,22 @@ export async function runOutage(fault: Fault, options: { faultMs?: number; deadl
     loadOn = false;
     await load;
 
-    // Every accepted job ends: nothing queued, delayed or running.
+    // Every accepted job ends: nothing waiting, queued, delayed or running, and the queue's own sets
+    // empty too (the two are read separately, so both are waited for; a moment where the records
+    // were all over but the queue was not is reported).
     let stats: StatsBody | undefined;
     for (;;) {
       const response = await fetch(`${base}/stats`).catch(() => undefined);
       if (response?.status === 200) {
         stats = (await response.json()) as StatsBody;
-        const { queued = 0, delayed = 0, running = 0 } = stats.counts;
-        if (queued + delayed + running === 0) break;
+        const { waiting = 0, queued = 0, delayed = 0, running = 0 } = stats.counts;
+        const { ready, delayed: due, leased } = stats.queue;
+        if (waiting + queued + delayed + running === 0) {
+          if (ready + due + leased === 0) break;
+          console.log(`every record is over but the queue still holds ready ${ready}, delayed ${due}, leased ${leased}`);
+        }
       }
-      if (Date.now() > deadline) throw new Error(`jobs still unfinished at the deadline: ${JSON.stringify(stats?.counts)}`);
+      if (Date.now() > deadline) throw new Error(`jobs still unfinished at the deadline: ${JSON.stringify(stats?.counts)}, queue ${JSON.stringify(stats?.queue)}`);
       await sleep(250);
     }
     const records = new Map<string, JobRecord>();
