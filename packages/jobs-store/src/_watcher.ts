@@ -110,6 +110,12 @@ const WATCHED_TTL_MS = 60_000;
 const WATCHED_RENEW_MS = 20_000;
 /** How long {@link EventHub.announce} trusts what it last learnt about the "watched" mark. */
 const WATCHED_LOOKUP_MS = 1_000;
+/**
+ * When a hub of this process last set each "watched" mark (by key): another store of the same queue
+ * in the same process (the API's writing store beside the one its live lists watch through) knows at
+ * once instead of trusting a lookup up to a second old. The mark lives WATCHED_TTL_MS in Redis too.
+ */
+const marksHere = new Map<string, number>();
 
 /**
  * The store's event channel: one subscriber connection (a duplicate of the store's), shared by all
@@ -135,6 +141,7 @@ export class EventHub {
 
   private async markWatched(): Promise<void> {
     await this.redis.set(this.watchedKey, '1', 'PX', WATCHED_TTL_MS);
+    marksHere.set(this.watchedKey, Date.now());
   }
 
   /** Subscribes, reads the job (refusing one that does not exist), marks the queue watched, and sends the job as read after that as the first event. */
@@ -181,8 +188,8 @@ export class EventHub {
   /**
    * Publishes the creation of jobs, which the queue's scripts do not send (a job has no watcher of
    * its own before it exists), for the queue's watchers: one message, and only while some store
-   * watches the queue. Whether one does is known at once when this hub watches, and otherwise
-   * looked up at most once a second, so a queue nobody watches spends one EXISTS a second at most.
+   * watches the queue. Whether one does is known at once when a hub of this process watches, and
+   * otherwise looked up at most once a second, so a queue nobody watches spends one EXISTS a second at most.
    */
   async announce(jobs: ReadonlyArray<{ id: string; status: JobStatus }>): Promise<void> {
     if (jobs.length === 0 || !(await this.isWatched())) return;
@@ -192,6 +199,7 @@ export class EventHub {
   private async isWatched(): Promise<boolean> {
     if (this.connection) return true;
     const now = Date.now();
+    if (now - (marksHere.get(this.watchedKey) ?? Number.NEGATIVE_INFINITY) < WATCHED_TTL_MS) return true;
     if (this.watchedLookup && now - this.watchedLookup.at < WATCHED_LOOKUP_MS) return this.watchedLookup.watched;
     const watched = (await this.redis.exists(this.watchedKey)) === 1;
     this.watchedLookup = { watched, at: now };

@@ -205,7 +205,7 @@ describe('the dashboard, no tokens', () => {
       await page.locator(`tr[data-id="${id}"]`).getByRole('button', { name: 'Delete' }).click();
       await page.locator(`tr[data-id="${id}"]`).waitFor({ state: 'detached' });
     }
-    expect(await (await fetch(`${system.url}/schedules`)).json()).toEqual({ schedules: [] });
+    expect(await (await fetch(`${system.url}/schedules`)).json()).toEqual({ schedules: [], nextCursor: null });
     expect(violations).toEqual([]);
   });
 

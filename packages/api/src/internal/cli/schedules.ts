@@ -56,9 +56,15 @@ export function parseMisfire(value: string): ScheduleView['misfire'] {
   throw new InvalidArgumentError('must be skip, one, or a number from 1 to 100 (make up to that many missed occurrences)');
 }
 
-/** `hotq schedules` / `hotq schedules ls`. */
+/** `hotq schedules` / `hotq schedules ls`: every schedule, the API's pages followed. */
 export async function list(ctx: Context): Promise<number> {
-  const { schedules } = await ctx.client.json<{ schedules: ScheduleView[] }>('GET', '/schedules', { subject: { feature: 'hotq schedules' } });
+  const schedules: ScheduleView[] = [];
+  for (let cursor: string | null = null, first = true; first || cursor !== null; first = false) {
+    const path: string = `/schedules?limit=1000${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
+    const page: { schedules: ScheduleView[]; nextCursor?: string | null } = await ctx.client.json('GET', path, { subject: { feature: 'hotq schedules' } });
+    schedules.push(...page.schedules);
+    cursor = page.nextCursor ?? null;
+  }
   if (ctx.json) ctx.printJson({ schedules });
   else if (ctx.tty) {
     ctx.out(schedules.length === 0
