@@ -115,6 +115,14 @@ export interface SubmitInput {
    * {@link JobsStore.list} finds the jobs of a tag. Only tagged jobs pay for the tag index.
    */
   tags?: string[];
+  /**
+   * On a queue of several partitions, the jobs of one partition key (1 to 128 printable ASCII
+   * characters: a customer, an account, an order) all go to one partition, where workers take them
+   * in order of submission. Without it a job goes to the next partition in turn, or, with an
+   * `idempotencyKey`, to that key's partition (so the same key always finds its first job). Checked,
+   * and otherwise without effect, on a queue of one partition.
+   */
+  partitionKey?: string;
 }
 
 /**
