@@ -16,6 +16,7 @@ export interface SubmitOptions {
   key?: string;
   priority?: number;
   tag?: string[];
+  partitionKey?: string;
 }
 
 /** `hotq submit TYPE`: prints the id (pipe) or a sentence (terminal); with --wait follows it and prints its result. */
@@ -30,6 +31,7 @@ export async function submit(ctx: Context, type: string, options: SubmitOptions)
     ...(options.key === undefined ? {} : { idempotencyKey: options.key }),
     ...(options.priority === undefined ? {} : { priority: options.priority }),
     ...(options.tag === undefined ? {} : { tags: options.tag }),
+    ...(options.partitionKey === undefined ? {} : { partitionKey: options.partitionKey }),
   };
   const reply = await ctx.client.request('POST', '/jobs', { body });
   const job = reply.body as JobView;
