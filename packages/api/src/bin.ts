@@ -151,8 +151,10 @@ async function main(): Promise<void> {
     retryStrategy: (times) => Math.min(100 * times, 2_000),
     connectionName: 'hotq-api',
     // Commands of requests served in the same turn of the event loop leave in one write: under load
-    // that saves a system call (and Redis a read) per request (decision 0014).
-    enableAutoPipelining: true,
+    // that saves a system call (and Redis a read) per request (decision 0014). Not on a cluster:
+    // ioredis's automatic pipelines there keep going to a node that answered MOVED after a master
+    // restarted, and the API would answer 503 until restarted itself (decision 0021).
+    enableAutoPipelining: settings.connection.kind !== 'cluster',
   });
   let redisUp = false;
   let loggedDown = false;
