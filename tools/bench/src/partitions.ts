@@ -102,7 +102,8 @@ async function until(probe: () => Promise<boolean>, what: string, ms = 600_000):
   const deadline = Date.now() + ms;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Each look reads every partition's counts: a few commands, counted with the phase.
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 

@@ -275,7 +275,9 @@ async function waitForQuiet(deadline: number): Promise<void> {
       const body = (await response.json()) as StatsBody;
       const { queued = 0, delayed = 0, running = 0 } = body.counts;
       const total = Object.values(body.counts).reduce((sum, n) => sum + n, 0);
-      if (queued + delayed + running === 0 && total >= submitted.length) return;
+      // A cancellation that came after its job ended deleted it (DELETE of a finished job): not counted.
+      const deleted = submitted.filter((job) => job.cancel?.deleted).length;
+      if (queued + delayed + running === 0 && total >= submitted.length - deleted) return;
     }
     await sleep(500);
   }
