@@ -156,8 +156,12 @@ try {
 }
 const loadAtEnd = loadavg();
 
-/** The median of each field over the rounds. */
-function median(phases: PhaseResult[]): PhaseResult {
+/**
+ * The median of each field over the rounds, the masters ordered busiest first in each round (a queue
+ * of one partition is on whichever master its name's slot falls on, another in each round).
+ */
+function median(rounds: PhaseResult[]): PhaseResult {
+  const phases = rounds.map((phase) => ({ ...phase, masters: [...phase.masters].sort((a, b) => b.cpuUs - a.cpuUs) }));
   const mid = (numbers: number[]): number => {
     const sorted = [...numbers].sort((a, b) => a - b);
     const half = Math.floor(sorted.length / 2);
@@ -175,7 +179,7 @@ function median(phases: PhaseResult[]): PhaseResult {
 const lines = [
   `${JOBS} jobs per phase, median of ${ROUNDS} round(s); ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), load average ${loadAtStart.map((v) => v.toFixed(2)).join(' ')} at the start and ${loadAtEnd.map((v) => v.toFixed(2)).join(' ')} at the end.`,
   '',
-  '| phase | P | jobs/s (this machine) | commands per job, masters 1 / 2 / 3 | Redis CPU µs per job, masters 1 / 2 / 3 | CPU spread (max / min) | jobs/s bound with a core per master |',
+  '| phase | P | jobs/s (this machine) | commands per job, masters (busiest first) | Redis CPU µs per job, masters (busiest first) | CPU spread (max / min) | jobs/s bound with a core per master |',
   '|---|---:|---:|---|---|---:|---:|',
 ];
 const summary: Record<string, unknown> = {};
