@@ -2,7 +2,9 @@
 // hotq-api: serves createApp() over HTTP. Flags win over the environment, which wins over defaults.
 import { createServer } from 'node:http';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { connectRedis, describeRedisConnection, LayoutMismatchError, parseRedisConnection, TaskQueue, type RedisConnection } from '@hotq/queue-core';
+import {
+  connectRedis, describeRedisConnection, LayoutMismatchError, MAX_PARTITIONS, parseRedisConnection, PartitionMismatchError, TaskQueue, type RedisConnection,
+} from '@hotq/queue-core';
 import type { Cluster, Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { createApp } from './create-app.js';
@@ -21,6 +23,7 @@ interface Flags {
   redisSentinelName?: string;
   waitReplicas?: string;
   waitReplicasTimeoutMs?: string;
+  partitions?: string;
 }
 
 /** A whole number from `min` to `max`, or null. */
@@ -32,7 +35,7 @@ function wholeNumber(value: string, min: number, max: number): number | null {
  * The Redis deployment and the durability option, checked together after parsing (a bad
  * combination is a usage error: exit 2, with a message naming the variable and the flag).
  */
-function redisSettings(flags: Flags): { connection: RedisConnection; waitReplicas: number; waitReplicasTimeoutMs: number } {
+function redisSettings(flags: Flags): { connection: RedisConnection; waitReplicas: number; waitReplicasTimeoutMs: number; partitions: number } {
   const connection = parseRedisConnection({
     url: flags.redisUrl, clusterNodes: flags.redisClusterNodes, sentinels: flags.redisSentinels, sentinelName: flags.redisSentinelName,
   });
@@ -42,7 +45,11 @@ function redisSettings(flags: Flags): { connection: RedisConnection; waitReplica
   if (timeout === null) {
     throw new Error(`HOTQ_WAIT_REPLICAS_TIMEOUT_MS (--wait-replicas-timeout-ms) must be a whole number of ms from 1 to 4999 (received ${JSON.stringify(flags.waitReplicasTimeoutMs)})`);
   }
-  return { connection, waitReplicas, waitReplicasTimeoutMs: timeout };
+  const partitions = flags.partitions === undefined ? 1 : wholeNumber(flags.partitions, 1, MAX_PARTITIONS);
+  if (partitions === null) {
+    throw new Error(`HOTQ_PARTITIONS (--partitions) must be a whole number of partitions from 1 to ${MAX_PARTITIONS} (received ${JSON.stringify(flags.partitions)})`);
+  }
+  return { connection, waitReplicas, waitReplicasTimeoutMs: timeout, partitions };
 }
 
 function parseMaxQueued(value: string): number {
@@ -98,6 +105,7 @@ async function main(): Promise<void> {
     .addOption(new Option('--wait-replicas <n>', 'acknowledge a submission only once n replicas have it (else 503 not_replicated)').env('HOTQ_WAIT_REPLICAS'))
     .addOption(new Option('--wait-replicas-timeout-ms <ms>', 'how long a submission waits for its replicas (default 1000)').env('HOTQ_WAIT_REPLICAS_TIMEOUT_MS'))
     .addOption(new Option('--queue <name>', 'queue name').env('HOTQ_QUEUE').default('jobs'))
+    .addOption(new Option('--partitions <n>', 'partitions of the queue, as its workers have them (default 1; fixed once the queue is used)').env('HOTQ_PARTITIONS'))
     .addOption(new Option('--max-queued <jobs>', 'refuse submissions (429) while this many jobs wait').env('HOTQ_MAX_QUEUED').argParser(parseMaxQueued))
     .addOption(new Option('--prefix <prefix>', 'key prefix').env('HOTQ_PREFIX').default('hotq'))
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').env('HOTQ_LOG_LEVEL').default('info')
@@ -143,8 +151,10 @@ async function main(): Promise<void> {
     retryStrategy: (times) => Math.min(100 * times, 2_000),
     connectionName: 'hotq-api',
     // Commands of requests served in the same turn of the event loop leave in one write: under load
-    // that saves a system call (and Redis a read) per request (decision 0014).
-    enableAutoPipelining: true,
+    // that saves a system call (and Redis a read) per request (decision 0014). Not on a cluster:
+    // ioredis's automatic pipelines there keep going to a node that answered MOVED after a master
+    // restarted, and the API would answer 503 until restarted itself (decision 0021).
+    enableAutoPipelining: settings.connection.kind !== 'cluster',
   });
   let redisUp = false;
   let loggedDown = false;
@@ -152,7 +162,7 @@ async function main(): Promise<void> {
     redisUp = true;
     logger.info({ redis: describeRedisConnection(settings.connection) }, 'redis connected');
     void checkEvictionPolicy(redis, logger);
-    void refuseOtherLayout(redis, flags.prefix, flags.queue);
+    void refuseOtherLayout(redis, flags.prefix, flags.queue, settings.partitions);
   });
   redis.on('error', (error: Error) => {
     // ioredis reports every failed reconnect; say it once per outage.
@@ -161,13 +171,15 @@ async function main(): Promise<void> {
     loggedDown = true;
   });
 
-  // Keys written by another version of hotq are never served as this one's: say so and stop.
-  async function refuseOtherLayout(client: Redis | Cluster, prefix: string, queue: string): Promise<void> {
+  // Keys written by another version of hotq, or a queue of another partition count, are never
+  // served as this one's: say so and stop.
+  async function refuseOtherLayout(client: Redis | Cluster, prefix: string, queue: string, partitions: number): Promise<void> {
+    const tasks = new TaskQueue({ redis: client, prefix, name: queue, partitions });
     try {
-      await new TaskQueue({ redis: client, prefix, name: queue }).checkLayout();
+      await tasks.checkLayout();
     } catch (error) {
-      if (!(error instanceof LayoutMismatchError)) return;
-      logger.fatal({ err: { message: error.message } }, 'keys of another layout');
+      if (!(error instanceof LayoutMismatchError) && !(error instanceof PartitionMismatchError)) return;
+      logger.fatal({ err: { message: error.message } }, error instanceof PartitionMismatchError ? 'another partition count' : 'keys of another layout');
       process.stderr.write(`hotq-api: ${error.message}\n`);
       client.disconnect();
       process.exit(2);
@@ -177,7 +189,7 @@ async function main(): Promise<void> {
   let app;
   try {
     app = createApp({
-      redis, prefix: flags.prefix, queue: flags.queue, apiToken, readToken, logger,
+      redis, prefix: flags.prefix, queue: flags.queue, partitions: settings.partitions, apiToken, readToken, logger,
       ...(flags.maxQueued === undefined ? {} : { maxQueued: flags.maxQueued }),
       ...(settings.waitReplicas === 0 ? {} : { waitReplicas: settings.waitReplicas, waitReplicasTimeoutMs: settings.waitReplicasTimeoutMs }),
     });

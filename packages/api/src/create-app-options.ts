@@ -41,6 +41,12 @@ export interface CreateAppOptions {
   waitReplicas?: number;
   /** How long a submission waits for its replicas, in ms; less than `commandTimeoutMs`. Default 1000 (at most half of `commandTimeoutMs`). */
   waitReplicasTimeoutMs?: number;
+  /**
+   * Partitions of the queue (1 to 1024), the same as its workers': recorded in Redis on first use.
+   * On a queue that has another count every write fails (500, logged with both counts); the
+   * `hotq-api` command checks at start and refuses to serve. Default 1.
+   */
+  partitions?: number;
   /** How long one Redis call may take before the request is answered 503. Default 5000 ms. */
   commandTimeoutMs?: number;
   /** Interval of the keep-alive comment on event streams. Default 15 000 ms. */

@@ -67,6 +67,10 @@ export function createApp(options: CreateAppOptions): HotqApp {
   const logger = options.logger ?? pino({ level: 'silent' });
   const commandTimeoutMs = positiveInteger('commandTimeoutMs', options.commandTimeoutMs, 5_000);
   const keepAliveMs = positiveInteger('keepAliveMs', options.keepAliveMs, 15_000);
+  const partitions = options.partitions ?? 1;
+  if (!Number.isInteger(partitions) || partitions < 1 || partitions > 1024) {
+    throw new TypeError(`createApp: partitions must be an integer from 1 to 1024 (got ${String(partitions)})`);
+  }
   const waitReplicas = options.waitReplicas ?? 0;
   if (!Number.isInteger(waitReplicas) || waitReplicas < 0 || waitReplicas > 100) {
     throw new TypeError(`createApp: waitReplicas must be an integer from 0 to 100 (got ${String(waitReplicas)})`);
@@ -90,13 +94,16 @@ export function createApp(options: CreateAppOptions): HotqApp {
   let writer: JobsStore;
   let queue: TaskQueue<JobMessage>;
   try {
-    const storeOptions = { prefix, queue: queueName, ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }) };
+    const storeOptions = {
+      prefix, queue: queueName, partitions,
+      ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
+    };
     store = new JobsStore({ redis: storeRedis ?? redis, ...storeOptions });
     // The store's own writes (deletes, bulk actions) go over the app's connection, like the queue's:
     // one that fails fast never applies a write after its request was answered 503.
     writer = storeRedis ? new JobsStore({ redis, ...storeOptions }) : store;
     queue = new TaskQueue<JobMessage>({
-      redis, name: queueName, prefix, hooks: store.queueHooks(), commandTimeoutMs,
+      redis, name: queueName, prefix, partitions, hooks: store.queueHooks(), commandTimeoutMs,
       ...(options.maxQueued === undefined ? {} : { maxQueued: options.maxQueued }),
       ...(waitReplicas === 0 ? {} : { waitReplicas, waitReplicasTimeoutMs }),
     });
@@ -112,7 +119,7 @@ export function createApp(options: CreateAppOptions): HotqApp {
     writer,
     queue,
     logger,
-    metrics: new ApiMetrics(() => streams.size),
+    metrics: new ApiMetrics(() => streams.size, partitions),
     keepAliveMs,
     redisCall,
     streams,

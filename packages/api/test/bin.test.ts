@@ -17,7 +17,7 @@ interface Running {
 function run(args: string[], env: Record<string, string | undefined> = {}): Running {
   const clean = { ...process.env };
   for (const name of ['PORT', 'HOST', 'REDIS_URL', 'HOTQ_PREFIX', 'HOTQ_QUEUE', 'HOTQ_API_TOKEN', 'HOTQ_API_READ_TOKEN', 'HOTQ_LOG_LEVEL',
-    'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'HOTQ_WAIT_REPLICAS', 'HOTQ_WAIT_REPLICAS_TIMEOUT_MS']) delete clean[name];
+    'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'HOTQ_WAIT_REPLICAS', 'HOTQ_WAIT_REPLICAS_TIMEOUT_MS', 'HOTQ_PARTITIONS']) delete clean[name];
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: string[] = [];
   let stderr = '';
@@ -113,12 +113,30 @@ describe('hotq-api', () => {
       [['--wait-replicas', '-1'], {}, /HOTQ_WAIT_REPLICAS \(--wait-replicas\) must be a whole number of replicas from 0 to 100 \(received "-1"\)/],
       [[], { HOTQ_WAIT_REPLICAS: 'two' }, /HOTQ_WAIT_REPLICAS/],
       [['--wait-replicas', '1', '--wait-replicas-timeout-ms', '0'], {}, /HOTQ_WAIT_REPLICAS_TIMEOUT_MS \(--wait-replicas-timeout-ms\) must be/],
+      [['--partitions', '0'], {}, /HOTQ_PARTITIONS \(--partitions\) must be a whole number of partitions from 1 to 1024 \(received "0"\)/],
+      [[], { HOTQ_PARTITIONS: '2000' }, /HOTQ_PARTITIONS \(--partitions\) must be a whole number of partitions from 1 to 1024 \(received "2000"\)/],
     ];
     const runs = cases.map(([args, env]) => run(['--port', '0', ...args], env));
     for (const [index, running] of runs.entries()) {
       expect(await running.exit, cases[index]![2].source).toBe(2);
       expect(running.stderr()).toMatch(cases[index]![2]);
       expect(running.stdout).toEqual([]);
+    }
+  });
+
+  it('serves a partitioned queue with HOTQ_PARTITIONS, and refuses to start with another count than the queue has, naming both', async () => {
+    const common = ['--port', '0', '--redis-url', inject('redisUrl'), '--queue', uniqueName('q'), '--prefix', uniqueName('p')];
+    const six = run(common, { HOTQ_PARTITIONS: '6' });
+    const url = await listening(six);
+    const stats = (await (await fetch(`${url}/stats`)).json()) as { partitionCount: number };
+    expect(stats.partitionCount).toBe(6);
+    six.child.kill('SIGTERM');
+    expect(await six.exit).toBe(0);
+    for (const [args, found, asked] of [[['--partitions', '3'], 6, 3], [[], 6, 1]] as const) {
+      const other = run([...common, ...args]);
+      expect(await other.exit).toBe(2);
+      expect(other.stderr()).toContain(`has ${found} partitions, but this process was started with ${asked} partition${asked === 1 ? '' : 's'}`);
+      expect(other.stderr()).toContain('HOTQ_PARTITIONS');
     }
   });
 

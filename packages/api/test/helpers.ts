@@ -91,9 +91,9 @@ export class TestConsumer {
   readonly store: JobsStore;
   readonly queue: TaskQueue<JobMessage>;
 
-  constructor(redis: Redis | Cluster, prefix: string, queueName: string) {
-    this.store = new JobsStore({ redis, prefix, queue: queueName });
-    this.queue = new TaskQueue<JobMessage>({ redis, name: queueName, prefix, hooks: this.store.queueHooks() });
+  constructor(redis: Redis | Cluster, prefix: string, queueName: string, partitions = 1) {
+    this.store = new JobsStore({ redis, prefix, queue: queueName, partitions });
+    this.queue = new TaskQueue<JobMessage>({ redis, name: queueName, prefix, partitions, hooks: this.store.queueHooks() });
   }
 
   async take(leaseMs?: number) {

@@ -27,6 +27,7 @@ describe('GET /stats', () => {
         limits: [],
         throughput: { windowSeconds: 60, submittedPerMinute: 0, completedPerMinute: 0, deadPerMinute: 0, totals: expect.any(Object), history: expect.any(Array) },
         paused: false,
+        partitionCount: 1,
       });
       for (let i = 0; i < 3; i += 1) await call(local.base, 'POST', '/jobs', { body: { type: 'echo' } });
       await call(local.base, 'POST', '/jobs', { body: { type: 'echo', delayMs: 60_000 } });

@@ -8,7 +8,8 @@ import { toJsonText } from './_json.js';
 import { checkInteger, checkKnownFields, checkTags, checkType, describe, isPlainObject } from './_validate.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const FIELDS = ['type', 'params', 'delayMs', 'maxAttempts', 'timeoutMs', 'idempotencyKey', 'priority', 'tags', 'dependsOn', 'onDependencyFailure'] as const;
+const FIELDS = ['type', 'params', 'delayMs', 'maxAttempts', 'timeoutMs', 'idempotencyKey', 'priority', 'tags', 'partitionKey', 'dependsOn', 'onDependencyFailure'] as const;
+const PARTITION_KEY = /^[\x20-\x7e]{1,128}$/;
 const MAX_DEPENDENCIES = 1_000;
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,200}$/;
 
@@ -26,11 +27,18 @@ export function jobScopes(type: string, tags: readonly string[] = []): string[] 
   return [`type:${type}`, ...tags.map((tag) => `tag:${tag}`)];
 }
 
+/**
+ * Where a submission goes on a partitioned queue: the id (a ULID) made an id of the partition of its
+ * dependencies, or else the one its partition key, or else its idempotency key, names, or of the
+ * next partition in turn.
+ */
+export type PlaceId = (ulid: string, keys: { partitionKey: string | undefined; idempotencyKey: string | undefined; dependsOn: readonly string[] }) => string;
+
 /** Validates a submission (nothing is written) and builds the queue put whose `put` hook creates the record. */
-export function prepareSubmission(input: unknown, maxParamsBytes: number): PreparedSubmission {
+export function prepareSubmission(input: unknown, maxParamsBytes: number, placeId?: PlaceId): PreparedSubmission {
   if (!isPlainObject(input)) throw new JobInputError('body', `must be a JSON object (received ${describe(input)})`);
   checkKnownFields(input, FIELDS);
-  const { type, params = {}, delayMs = 0, maxAttempts = 3, timeoutMs, idempotencyKey, priority = 0, tags = [], dependsOn = [], onDependencyFailure } = input as Partial<SubmitInput>;
+  const { type, params = {}, delayMs = 0, maxAttempts = 3, timeoutMs, idempotencyKey, priority = 0, tags = [], partitionKey, dependsOn = [], onDependencyFailure } = input as Partial<SubmitInput>;
   checkType('type', type);
   if (!isPlainObject(params)) throw new JobInputError('params', `must be a JSON object (received ${describe(params)})`);
   const paramsText = toJsonText('params', params, maxParamsBytes, 'maxParamsBytes');
@@ -42,6 +50,9 @@ export function prepareSubmission(input: unknown, maxParamsBytes: number): Prepa
     throw new JobInputError('idempotencyKey', `must be 1 to 200 printable ASCII characters (received ${describe(idempotencyKey)})`);
   }
   checkTags('tags', tags);
+  if (partitionKey !== undefined && (typeof partitionKey !== 'string' || !PARTITION_KEY.test(partitionKey))) {
+    throw new JobInputError('partitionKey', `must be 1 to 128 printable ASCII characters (received ${describe(partitionKey)})`);
+  }
   const deps = checkDependsOn(dependsOn);
   if (onDependencyFailure !== undefined && onDependencyFailure !== 'fail' && onDependencyFailure !== 'run') {
     throw new JobInputError('onDependencyFailure', `must be "fail" or "run" (received ${describe(onDependencyFailure)})`);
@@ -54,7 +65,8 @@ export function prepareSubmission(input: unknown, maxParamsBytes: number): Prepa
   // The creation time is the producer's clock, the one the id encodes, so the job can be answered
   // without reading it back.
   // The id's time, which the creation filters of list() read, is the creation time exactly.
-  const id = newJobId(Date.now());
+  const ulid = newJobId(Date.now());
+  const id = placeId ? placeId(ulid, { partitionKey, idempotencyKey, dependsOn: deps }) : ulid;
   const createdMs = decodeTime(id);
   const vars: Record<string, string> = { type: type as string, created: String(createdMs) };
   if (typeof timeoutMs === 'number') vars.timeoutMs = String(timeoutMs);

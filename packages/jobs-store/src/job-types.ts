@@ -122,6 +122,14 @@ export interface SubmitInput {
    */
   tags?: string[];
   /**
+   * On a queue of several partitions, the jobs of one partition key (1 to 128 printable ASCII
+   * characters: a customer, an account, an order) all go to one partition, where workers take them
+   * in order of submission. Without it a job goes to the next partition in turn, or, with an
+   * `idempotencyKey`, to that key's partition (so the same key always finds its first job). Checked,
+   * and otherwise without effect, on a queue of one partition.
+   */
+  partitionKey?: string;
+  /**
    * Ids of jobs of the same queue that must end before this one starts (at most 1,000, distinct).
    * Until then it is `waiting`; the end of the last one queues it, atomically. Each must exist: an
    * unknown id refuses the submission. In a batch (one `putMany` of several submissions) an item may name

@@ -22,6 +22,12 @@ export interface JobsStoreOptions {
   maxResultBytes?: number;
   /** Largest params accepted by {@link JobsStore.prepareSubmission}, in bytes of JSON. Default 256 KiB. */
   maxParamsBytes?: number;
+  /**
+   * Partitions of the queue, as the TaskQueue's `partitions` (1 to 1024, default 1): the store then
+   * keeps each job's record in the job's partition, reads it there by its id, and lists and counts
+   * over every partition. Must be the queue's count.
+   */
+  partitions?: number;
 }
 
 /**

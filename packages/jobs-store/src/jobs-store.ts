@@ -1,4 +1,4 @@
-import { QueueFullError, type QueueHooks, type Schedule, type ScheduleSpec, type TaskQueue } from '@hotq/queue-core';
+import { QueueFullError, QueuePartitions, type QueueHooks, type Schedule, type ScheduleSpec, type TaskQueue } from '@hotq/queue-core';
 import type { Cluster, Redis } from 'ioredis';
 import { JobInputError, JobStateError } from './errors.js';
 import type { BulkFilter, BulkOptions, BulkResult } from './bulk-types.js';
@@ -11,8 +11,9 @@ import { fieldsFromFlat, paramsOf, toError, toJob, type RecordFields } from './_
 import { decodeResult, encodeResult } from './_result.js';
 import { hooksChunk, ScriptSet } from './_scripts.js';
 import { prepareSchedule, toJobSchedule } from './_schedule.js';
+import { PartitionedStore, STORE_PARTITION, type StorePartitionSpec } from './_partitioned-store.js';
 import type { JobSchedule, ScheduleInput } from './schedule-types.js';
-import { jobScopes, prepareSubmission } from './_submission.js';
+import { idempotencyHash, jobScopes, prepareSubmission, type PlaceId } from './_submission.js';
 import { checkInteger, checkJobId, checkKnownFields, checkName, checkStatus, checkTag, checkType, describe, isPlainObject } from './_validate.js';
 import { idRange } from './_id-range.js';
 import { EventHub } from './_watcher.js';
@@ -58,8 +59,14 @@ async function reads(multi: ReturnType<Redis['multi']>): Promise<unknown[]> {
  * @public
  */
 export class JobsStore {
-  /** `{prefix:queue}`: the hash-tagged base of every key, the same as the TaskQueue's. */
+  /**
+   * `{prefix:queue}`: the hash-tagged base of every key, the same as the TaskQueue's; on a
+   * partitioned queue the base of what belongs to the queue as a whole (worker presence), each
+   * partition's records being under its own (`partitions.keyBases`).
+   */
   readonly keyBase: string;
+  /** How the queue is split (one partition unless the `partitions` option says otherwise); must be the TaskQueue's. */
+  readonly partitions: QueuePartitions;
   private readonly redis: Redis | Cluster;
   private readonly keys: StoreKeys;
   private readonly retentionMs: number;
@@ -67,10 +74,16 @@ export class JobsStore {
   private readonly maxParamsBytes: number;
   private readonly scripts: ScriptSet;
   private readonly events: EventHub;
+  /** Set when this store serves one partition of a partitioned queue. */
+  private readonly partition: StorePartitionSpec | undefined;
+  /** Set when the queue has several partitions: reads and steps of jobs go through it. */
+  private readonly partitioned: PartitionedStore | undefined;
+  /** Where a new job goes (a queue of several partitions). */
+  private readonly placeId: PlaceId | undefined;
 
   constructor(options: JobsStoreOptions) {
     if (!isPlainObject(options)) throw new JobInputError('options', `must be an object (received ${describe(options)})`);
-    checkKnownFields(options, ['redis', 'prefix', 'queue', 'retentionMs', 'maxResultBytes', 'maxParamsBytes'], 'options.');
+    checkKnownFields(options, ['redis', 'prefix', 'queue', 'retentionMs', 'maxResultBytes', 'maxParamsBytes', 'partitions'], 'options.');
     const redis = options.redis as Redis | Cluster | undefined;
     if (typeof redis !== 'object' || redis === null || typeof redis.evalsha !== 'function' || typeof redis.duplicate !== 'function') {
       throw new JobInputError('options.redis', `must be an ioredis client or Cluster (received ${describe(redis)})`);
@@ -81,10 +94,29 @@ export class JobsStore {
     this.retentionMs = checkInteger('options.retentionMs', options.retentionMs ?? 7 * DAY_MS, 1, 3650 * DAY_MS, ' ms');
     this.maxResultBytes = checkInteger('options.maxResultBytes', options.maxResultBytes ?? MIB, 1, 256 * MIB);
     this.maxParamsBytes = checkInteger('options.maxParamsBytes', options.maxParamsBytes ?? 256 * 1024, 2, 16 * MIB);
-    this.keyBase = keyBase(prefix, queue);
+    this.partition = (options as { [STORE_PARTITION]?: StorePartitionSpec })[STORE_PARTITION];
+    const partitions = options.partitions ?? 1;
+    if (typeof partitions !== 'number' || !Number.isInteger(partitions) || partitions < 1 || partitions > 1024) {
+      throw new JobInputError('options.partitions', `must be an integer from 1 to 1024 (received ${describe(partitions)})`);
+    }
+    this.partitions = this.partition?.partitions ?? new QueuePartitions(prefix, queue, partitions);
+    this.keyBase = this.partition?.base ?? keyBase(prefix, queue);
     this.keys = new StoreKeys(this.keyBase);
     this.scripts = new ScriptSet(this.keyBase, this.retentionMs);
     this.events = new EventHub(redis, this.keys.events, this.keys.watched, (id) => this.read(id));
+    if (this.partition === undefined && this.partitions.count > 1) {
+      const spread = this.partitions;
+      this.partitioned = new PartitionedStore(spread, spread.keyBases.map((base) => new JobsStore({
+        ...options, partitions: 1, [STORE_PARTITION]: { base, partitions: spread },
+      } as JobsStoreOptions)));
+      // The same idempotency key always goes to one partition, where it finds the first job.
+      // A job waits only on jobs of its own partition (one atomic call settles them): it goes where
+      // its dependencies are, and the queue refuses dependencies spread over several partitions.
+      this.placeId = (ulid, { partitionKey, idempotencyKey, dependsOn }) => spread.stampId(ulid,
+        (dependsOn[0] === undefined ? undefined : spread.partitionOf(dependsOn[0]))
+        ?? (partitionKey !== undefined ? spread.partitionForKey(partitionKey)
+          : idempotencyKey !== undefined ? spread.partitionForKey(idempotencyHash(idempotencyKey)) : spread.nextPartition()));
+    }
   }
 
   /**
@@ -95,7 +127,11 @@ export class JobsStore {
    * and `after`; see src/commands/hooks.lua for what each does and refuses.
    */
   queueHooks(): QueueHooks {
-    return { source: hooksChunk(this.keyBase, this.retentionMs), keyBase: this.keyBase };
+    const retentionMs = this.retentionMs;
+    return {
+      source: hooksChunk(this.keyBase, retentionMs), keyBase: this.keyBase, partitions: this.partitions.count,
+      partitionSource: (base) => hooksChunk(base, retentionMs),
+    };
   }
 
   /**
@@ -106,7 +142,7 @@ export class JobsStore {
    * @throws {@link JobInputError} naming the field and the rule.
    */
   prepareSubmission(input: SubmitInput): PreparedSubmission {
-    return prepareSubmission(input, this.maxParamsBytes);
+    return prepareSubmission(input, this.maxParamsBytes, this.placeId);
   }
 
   /**
@@ -135,6 +171,7 @@ export class JobsStore {
    */
   async prepareRetry(id: string): Promise<PreparedRetry | null> {
     checkJobId('id', id);
+    if (this.partitioned) return await this.partitioned.storeOf(id).prepareRetry(id);
     const [fields, storedPayload] = await reads(this.redis.multi().hgetall(this.keys.job(id)).get(this.keys.payload(id)));
     const record = (fields ?? {}) as RecordFields;
     if (!record.s || !record.t) return null;
@@ -153,6 +190,7 @@ export class JobsStore {
    * @throws {@link JobInputError} for a bad filter, or an empty one without `all: true`.
    */
   async deleteJobs(filter: BulkFilter, options: BulkOptions = {}): Promise<BulkResult> {
+    if (this.partitioned) return await this.partitioned.bulk('delete', undefined, filter, options);
     return await this.bulk('delete', filter, options, async () => {});
   }
 
@@ -168,6 +206,7 @@ export class JobsStore {
    */
   async retryJobs(queue: TaskQueue<JobMessage>, filter: BulkFilter, options: BulkOptions = {}): Promise<BulkResult> {
     this.checkQueue(queue);
+    if (this.partitioned) return await this.partitioned.bulk('retry', queue, filter, options);
     let full = false;
     return await this.bulk('retry', filter, options, async (ids, tally) => {
       if (full) return tally.skip('queue_full', ids.length);
@@ -197,6 +236,7 @@ export class JobsStore {
    */
   async cancelJobs(queue: TaskQueue<JobMessage>, filter: BulkFilter, options: BulkOptions = {}): Promise<BulkResult> {
     this.checkQueue(queue);
+    if (this.partitioned) return await this.partitioned.bulk('cancel', queue, filter, options);
     return await this.bulk('cancel', filter, options, async (ids, tally) => {
       const removals = await Promise.all(ids.map(async (id) => await queue.remove(id, { hook: 'cancelJob' })));
       const done = removals.filter((removal) => removal.outcome === 'removed' || removal.outcome === 'cancel-requested').length;
@@ -254,6 +294,7 @@ export class JobsStore {
     } else {
       throw new JobInputError('progress', `must be a number from 0 to 100 or a JSON object (received ${describe(value)})`);
     }
+    if (this.partitioned) return await this.partitioned.storeOf(id).progress(id, token, value);
     return (await this.scripts.run(this.redis, 'progress', [this.keys.job(id)], [id, token, text])) === 1;
   }
 
@@ -263,6 +304,7 @@ export class JobsStore {
    */
   async get(id: string): Promise<Job | null> {
     checkJobId('id', id);
+    if (this.partitioned) return await this.partitioned.storeOf(id).get(id);
     return await this.read(id);
   }
 
@@ -273,6 +315,7 @@ export class JobsStore {
    */
   async getResult(id: string): Promise<JobResult | null> {
     checkJobId('id', id);
+    if (this.partitioned) return await this.partitioned.storeOf(id).getResult(id);
     const [fields, longText] = (await reads(this.redis.multi().hmget(this.keys.job(id), 's', 'x').get(this.keys.result(id)))) as [
       (string | null)[], string | null,
     ];
@@ -320,6 +363,7 @@ export class JobsStore {
    */
   async delete(id: string): Promise<boolean> {
     checkJobId('id', id);
+    if (this.partitioned) return await this.partitioned.storeOf(id).delete(id);
     const outcome = String(await this.scripts.run(this.redis, 'delete', [this.keys.job(id)], [id]));
     if (outcome === 'deleted') return true;
     if (outcome === 'missing') return false;
@@ -343,6 +387,7 @@ export class JobsStore {
     const limit = checkInteger('limit', query.limit ?? 50, 1, 1000);
     const cursor = query.cursor === undefined ? undefined : checkJobId('cursor', query.cursor);
     const { max, min } = idRange(cursor, query.createdAfter, query.createdBefore);
+    if (this.partitioned) return await this.partitioned.list(query, limit);
     const [next, rows] = (await this.scripts.run(this.redis, 'list', [this.keys.finished], [max, limit, status, type, LIST_SCAN_BUDGET + limit, tag, min])) as [
       string, [string, string, string[]][],
     ];
@@ -354,8 +399,18 @@ export class JobsStore {
 
   /** Jobs by status, without scanning (after purging finished jobs whose retention ended). One round trip. */
   async counts(): Promise<Record<JobStatus, number>> {
+    if (this.partitioned) return await this.partitioned.counts();
     const values = (await this.scripts.run(this.redis, 'counts', [this.keys.finished], [PURGE_BATCH])) as number[];
     return Object.fromEntries(JOB_STATUSES.map((status, index) => [status, Number(values[index] ?? 0)])) as Record<JobStatus, number>;
+  }
+
+  /**
+   * Jobs by status in each partition, by index (one entry on a queue of one partition). One round
+   * trip per partition, in parallel.
+   */
+  async partitionCounts(): Promise<Array<Record<JobStatus, number>>> {
+    if (this.partitioned) return await this.partitioned.partitionCounts();
+    return [await this.counts()];
   }
 
   /**
@@ -368,6 +423,7 @@ export class JobsStore {
   async watch(id: string, listener: (event: JobEvent) => void): Promise<() => Promise<void>> {
     checkJobId('id', id);
     if (typeof listener !== 'function') throw new JobInputError('listener', `must be a function (received ${describe(listener)})`);
+    if (this.partitioned) return await this.partitioned.storeOf(id).watch(id, listener);
     return await this.events.watch(id, listener);
   }
 
@@ -403,6 +459,7 @@ export class JobsStore {
    * from time to time when a queue is idle. Returns how many jobs were purged.
    */
   async purgeExpired(): Promise<number> {
+    if (this.partitioned) return await this.partitioned.purgeExpired();
     let total = 0;
     for (;;) {
       const purged = Number(await this.scripts.run(this.redis, 'purge', [this.keys.finished], [PURGE_BATCH]));
@@ -459,8 +516,9 @@ export class JobsStore {
   }
 
   private checkQueue(queue: TaskQueue<JobMessage>): void {
-    if (typeof queue !== 'object' || queue === null || typeof queue.putMany !== 'function' || queue.keyBase !== this.keyBase) {
-      throw new JobInputError('queue', `must be the TaskQueue whose hooks are this store's (key base ${this.keyBase})`);
+    const { keyBase: base, count } = this.partitions;
+    if (typeof queue !== 'object' || queue === null || typeof queue.putMany !== 'function' || queue.keyBase !== base || queue.partitions?.count !== count) {
+      throw new JobInputError('queue', `must be the TaskQueue whose hooks are this store's (key base ${base}, ${count} partition${count === 1 ? '' : 's'})`);
     }
   }
 

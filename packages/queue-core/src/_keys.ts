@@ -1,4 +1,4 @@
-/** The keys of one TaskQueue, all sharing the hash tag `{prefix:queue}` (Redis Cluster slot). */
+/** The keys of one TaskQueue (or one partition of it), all sharing one hash tag (Redis Cluster slot). */
 export interface QueueKeys {
   /** `{prefix:queue}`: the base every key of the queue starts with. */
   readonly base: string;
@@ -6,8 +6,9 @@ export interface QueueKeys {
   readonly fixed: readonly string[];
 }
 
-export function queueKeys(prefix: string, queue: string): QueueKeys {
-  const base = `{${prefix}:${queue}}`;
+/** The keys of queue `queue`, or of one partition of it when `partitionBase` is given. */
+export function queueKeys(prefix: string, queue: string, partitionBase?: string): QueueKeys {
+  const base = partitionBase ?? `{${prefix}:${queue}}`;
   const names = ['ready', 'delayed', 'leased', 'dead', 'paused', 'cancel', 'stats', 'wake', 'waiters', 'limits', 'groups', 'prio', 'schedules', 'blocked'];
   return { base, fixed: names.map((name) => `${base}:${name}`) };
 }

@@ -18,6 +18,8 @@ export interface ScheduleHost<T> {
   encode(payload: T): string;
   decode(text: string): T;
   run(name: ScriptName, args: (string | number)[]): Promise<unknown>;
+  /** The stem occurrence ids end with, made to name the schedule's partition. */
+  stem(stem: string): string;
 }
 
 /** The parts of a stored definition that say when it runs. */
@@ -50,7 +52,7 @@ export class Schedules<T> {
     let reply: [string, string[]];
     try {
       reply = (await host.run('schedule_set', [
-        s.id, s.definition, s.stem, s.payload, s.maxAttempts, s.vars, s.hook, s.priority, s.group,
+        s.id, s.definition, host.stem(s.stem), s.payload, s.maxAttempts, s.vars, s.hook, s.priority, s.group,
         s.everyMs ?? '', s.everyMs !== null && s.startAt !== null ? s.startAt : '', s.endAt ?? '', s.limit ?? '',
         s.misfireRuns, s.overlap, times, complete,
       ])) as [string, string[]];

@@ -12,20 +12,21 @@ export function stopChannel(base: string, consumer: string): string {
 
 /**
  * Subscribes on a connection of its own (a subscribed connection can do nothing else) and calls
- * `listener` with each id published. It waits for Redis as long as it takes, and resubscribes after
- * a reconnect by itself.
+ * `listener` with each id published on any of `channels` (one per partition of a partitioned queue).
+ * It waits for Redis as long as it takes, and resubscribes after a reconnect by itself.
  */
-export function listenForStops(redis: Redis | Cluster, channel: string, listener: (id: string) => void): StopListener {
+export function listenForStops(redis: Redis | Cluster, channels: readonly string[], listener: (id: string) => void): StopListener {
   const subscriber = duplicateClient(redis, { enableOfflineQueue: true });
   subscriber.on('error', () => {
     // It reconnects (and resubscribes) by itself; meanwhile extend reports stop requests.
   });
+  const listening = new Set(channels);
   subscriber.on('message', (from: string, id: string) => {
-    if (from === channel) listener(id);
+    if (listening.has(from)) listener(id);
   });
   let closed = false;
   const ready = new Promise<void>((resolve) => {
-    subscriber.subscribe(channel).then(
+    subscriber.subscribe(...channels).then(
       () => resolve(),
       // Closed before it could subscribe: nothing to wait for.
       () => resolve(),

@@ -186,3 +186,48 @@ export class LayoutMismatchError extends QueueError {
     this.expected = expected;
   }
 }
+
+/**
+ * The queue was created with another number of partitions than this process was given (the
+ * `partitions` option, `HOTQ_PARTITIONS`, `--partitions`). Every process of a queue must use the
+ * count recorded in Redis: a job id names its partition, and a process with another count would
+ * look for jobs where they are not. Nothing was written.
+ * @public
+ */
+export class PartitionMismatchError extends QueueError {
+  /** The count recorded in Redis. */
+  readonly found: number;
+  /** The count this process was given. */
+  readonly expected: number;
+
+  constructor(keyBase: string, found: number, expected: number) {
+    const partitions = (n: number): string => `${n} partition${n === 1 ? '' : 's'}`;
+    super('partition_mismatch', `the queue ${keyBase} has ${partitions(found)}, but this process was started with ${partitions(expected)}: `
+      + `start every process of the queue with ${found} (the partitions option, HOTQ_PARTITIONS or --partitions). `
+      + 'A queue keeps the count it was created with (docs/operations.md, "Partitioned queues"); nothing was changed.');
+    this.found = found;
+    this.expected = expected;
+  }
+}
+
+/**
+ * A put on a partitioned queue went to several partitions, one atomic call each, and some of them
+ * failed while others were applied: the messages at `written` exist, those at `failed` do not (or,
+ * for a `NotReplicatedError`, exist on the master only). `cause` is the first failure (a
+ * {@link QueueFullError}, {@link MessageRefusedError}, {@link RedisUnavailableError}, ...). Putting the
+ * `failed` ones again is safe; putting all again is safe too, since an existing id changes nothing.
+ * @public
+ */
+export class PartialPutError extends QueueError {
+  /** Positions in the batch of the messages that were written. */
+  readonly written: readonly number[];
+  /** Positions in the batch of the messages that were not. */
+  readonly failed: readonly number[];
+
+  constructor(written: readonly number[], failed: readonly number[], cause: unknown) {
+    super('partial_put', `${written.length} of the ${written.length + failed.length} messages were written and ${failed.length} were not `
+      + `(their partitions refused or did not answer: ${(cause as Error)?.message ?? String(cause)})`, { cause });
+    this.written = written;
+    this.failed = failed;
+  }
+}

@@ -126,6 +126,17 @@ export interface QueueHooks {
   readonly source: string;
   /** The `{prefix:queue}` the hooks' keys are under; when given, it must be the queue's own. */
   readonly keyBase?: string;
+  /**
+   * The partition count the hooks were written for (see {@link QueuePartitions}); when given, it
+   * must be the queue's own. Default: any.
+   */
+  readonly partitions?: number;
+  /**
+   * The hooks chunk for one partition's keys, given the partition's key base: a queue of several
+   * partitions runs each partition's functions with the chunk written for it. Required, on such a
+   * queue, for hooks that name a `keyBase`.
+   */
+  readonly partitionSource?: (keyBase: string) => string;
 }
 
 /**

@@ -2,10 +2,14 @@
  * Redis queue primitives: HotQueue (compatible with Python hotqueue) and TaskQueue (reliable delivery with leases).
  * @packageDocumentation
  */
-export { QueueError, DependencyError, InvalidArgumentError, LayoutMismatchError, MessageRefusedError, NotReplicatedError, QueueFullError, RedisUnavailableError, SerializationError } from './errors.js';
+export {
+  QueueError, DependencyError, InvalidArgumentError, LayoutMismatchError, MessageRefusedError, NotReplicatedError, PartialPutError, PartitionMismatchError, QueueFullError,
+  RedisUnavailableError, SerializationError,
+} from './errors.js';
 
 // TaskQueue
 export { TaskQueue } from './task-queue.js';
+export { MAX_PARTITIONS, QueuePartitions } from './queue-partitions.js';
 export { SCHEDULE_MIN_EVERY_MS } from './_schedule-spec.js';
 export type {
   AckRequest,

@@ -4,15 +4,19 @@ import { QueueError } from './errors.js';
  * Error replies and connection errors that mean "Redis cannot serve this right now": unreachable, a
  * server still loading its data, a replica that cannot take writes (a failover in progress), a
  * cluster that is resharding or down, a server out of memory or busy with a long script. Worth
- * retrying the same call later; never the caller's fault.
+ * retrying the same call later; never the caller's fault. A cluster redirection (`MOVED`, `ASK`)
+ * reaches the caller only when the client could not follow it (the node that holds the slot is
+ * down or restarting: ioredis reports "Too many Cluster redirections"), nor the cluster's slot map
+ * be read: the command did not run.
  */
-const UNAVAILABLE = /Connection is closed|Stream isn't writeable|connect ETIMEDOUT|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|^LOADING|^READONLY|^MISCONF|^MASTERDOWN|^OOM |OOM command not allowed|^BUSY |^TRYAGAIN|^CLUSTERDOWN/;
+const UNAVAILABLE = /Connection is closed|Stream isn't writeable|Cluster isn't ready|connect ETIMEDOUT|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|^LOADING|^READONLY|^MISCONF|^MASTERDOWN|^OOM |OOM command not allowed|^BUSY |^TRYAGAIN|^CLUSTERDOWN|^MOVED \d+ |^ASK \d+ |Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available/;
 const UNAVAILABLE_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN)$/;
 
 /**
  * Whether `error` says Redis is unreachable or cannot serve the call right now (the one rule every
  * hotq package uses): a {@link RedisUnavailableError}, a connection error, or one of the replies
- * `LOADING`, `READONLY`, `MASTERDOWN`, `TRYAGAIN`, `CLUSTERDOWN`, `BUSY`, `MISCONF`, `OOM`. Such a
+ * `LOADING`, `READONLY`, `MASTERDOWN`, `TRYAGAIN`, `CLUSTERDOWN`, `BUSY`, `MISCONF`, `OOM`, or a
+ * cluster redirection the client could not follow (`MOVED`, `ASK`: the slot's node is away). Such a
  * call may be retried later; any other error would fail the same way again.
  * @public
  */

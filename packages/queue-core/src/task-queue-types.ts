@@ -59,6 +59,16 @@ export interface TaskQueueOptions<T> {
   waitReplicas?: number;
   /** How long a put waits for its replicas, 1 to 60 000 ms. Default 1 000 ms. */
   waitReplicasTimeoutMs?: number;
+  /**
+   * Partitions of the queue, 1 to {@link MAX_PARTITIONS} (default 1). Each partition has its own hash
+   * tag, so on a Redis Cluster the partitions spread over the masters; a message lives wholly in one
+   * (its id names which), every step of it stays one atomic call on one slot, and consumers take
+   * from every partition in turn. Recorded in Redis on first use: a queue keeps its count, and a
+   * process given another is refused ({@link PartitionMismatchError}). What changes with more than
+   * one (limits shared out, `maxQueued` per partition, schedules in partition 0):
+   * docs/decisions/0021-partitioned-queues.md.
+   */
+  partitions?: number;
 }
 
 /**
@@ -66,8 +76,19 @@ export interface TaskQueueOptions<T> {
  * @public
  */
 export interface PutOptions {
-  /** The message id (letters, digits, "_", "-"); a time-sortable id is made when absent. Putting an existing id again changes nothing. */
+  /**
+   * The message id (letters, digits, "_", "-"); a time-sortable id is made when absent. Putting an
+   * existing id again changes nothing. On a partitioned queue it must name one of the queue's
+   * partitions ({@link QueuePartitions.stampId}), and it decides where the message goes.
+   */
   id?: string;
+  /**
+   * On a partitioned queue, the messages of one partition key (1 to 128 printable ASCII
+   * characters) all go to one partition, where consumers take them in order; without one (and
+   * without an `id`), messages are spread over the partitions in turn. Checked, and otherwise
+   * ignored, on a queue of one partition.
+   */
+  partitionKey?: string;
   /** Deliver no sooner than this many ms from now. */
   delayMs?: number;
   /** Attempts before dead-lettering, for this message. */

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { monotonicFactory } from 'ulid';
-import { DependencyError, InvalidArgumentError, LayoutMismatchError, MessageRefusedError, NotReplicatedError, QueueError, QueueFullError } from './errors.js';
+import { DependencyError, InvalidArgumentError, LayoutMismatchError, MessageRefusedError, NotReplicatedError, PartitionMismatchError, QueueError, QueueFullError } from './errors.js';
 import { inboxKey, unframe, waiterEntry } from './_inbox.js';
 import { KEY, queueKeys, type QueueKeys } from './_keys.js';
+import { PARTITION, partitionSteps, type PartitionSpec, type PreparedPut } from './_partition-access.js';
+import { PartitionedQueue } from './_partitioned-queue.js';
+import { checkPartitionKey, QueuePartitions } from './queue-partitions.js';
 import { checkLayout } from './_layout.js';
 import { listenForStops, stopChannel } from './_stop-listener.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, duplicateClient, withTimeout } from './_redis.js';
@@ -49,16 +52,23 @@ function isAborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true;
 }
 
-/** The hooks option as { source, keyBase? }, or undefined. */
+/** The hooks option as { source, keyBase?, partitions?, partitionSource? }, or undefined. */
 function checkHooks(hooks: string | QueueHooks | undefined): QueueHooks | undefined {
   if (hooks === undefined) return undefined;
   const source = typeof hooks === 'string' ? hooks : (hooks as QueueHooks | null)?.source;
   if (typeof source !== 'string' || source.trim() === '') {
     throw new InvalidArgumentError('options.hooks', 'a Lua chunk that returns a table of hook functions, or { source, keyBase }', hooks);
   }
-  const keyBase = typeof hooks === 'string' ? undefined : hooks.keyBase;
+  if (typeof hooks === 'string') return { source };
+  const { keyBase, partitions, partitionSource } = hooks;
   if (keyBase !== undefined && typeof keyBase !== 'string') throw new InvalidArgumentError('options.hooks.keyBase', 'a string', keyBase);
-  return { source, keyBase };
+  if (partitions !== undefined && (!Number.isInteger(partitions) || partitions < 1)) {
+    throw new InvalidArgumentError('options.hooks.partitions', 'a positive integer', partitions);
+  }
+  if (partitionSource !== undefined && typeof partitionSource !== 'function') {
+    throw new InvalidArgumentError('options.hooks.partitionSource', 'a function (keyBase) => Lua chunk', partitionSource);
+  }
+  return { source, keyBase, partitions, partitionSource };
 }
 
 const jsonCodec: Codec<unknown> = { encode: (value) => JSON.stringify(value), decode: (text) => JSON.parse(text) };
@@ -98,6 +108,15 @@ export class TaskQueue<T = unknown> {
   private reserveCalls = 0;
   private layoutChecked: Promise<void> | undefined;
   private readonly scheduleOps: Schedules<T>;
+  /** Set when this queue is one partition of a partitioned queue. */
+  private readonly partition: PartitionSpec | undefined;
+  /** Set when this queue has several partitions: every call goes through it. */
+  private readonly partitioned: PartitionedQueue<T> | undefined;
+  /**
+   * How the queue is split: `partitions.count` partitions (1 unless the `partitions` option says
+   * otherwise), the key base of each, and which partition a job id names.
+   */
+  readonly partitions: QueuePartitions;
 
   constructor(options: TaskQueueOptions<T>) {
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'an object', options);
@@ -117,23 +136,46 @@ export class TaskQueue<T = unknown> {
     this.maxQueued = options.maxQueued === undefined ? 0 : checkInteger('options.maxQueued', options.maxQueued, 1, 1_000_000_000);
     this.waitReplicas = checkInteger('options.waitReplicas', options.waitReplicas ?? 0, 0, 100);
     this.waitReplicasTimeoutMs = checkInteger('options.waitReplicasTimeoutMs', options.waitReplicasTimeoutMs ?? 1_000, 1, 60_000);
-    this.keys = queueKeys(this.prefix, this.name);
-    if (hooks?.keyBase !== undefined && hooks.keyBase !== this.keys.base) {
+    this.partition = (options as { [PARTITION]?: PartitionSpec })[PARTITION];
+    this.partitions = this.partition?.partitions ?? new QueuePartitions(this.prefix, this.name, options.partitions ?? 1);
+    this.keys = queueKeys(this.prefix, this.name, this.partition?.base);
+    if (hooks?.partitions !== undefined && hooks.partitions !== this.partitions.count) {
+      throw new InvalidArgumentError('options.hooks', `hooks written for a queue of ${this.partitions.count} partition(s) (these are for ${hooks.partitions}: `
+        + 'give the TaskQueue and the store the same partitions)');
+    }
+    if (this.partition === undefined && hooks?.keyBase !== undefined && hooks.keyBase !== this.keys.base) {
       throw new InvalidArgumentError('options.hooks', `hooks written for this queue's key base ${this.keys.base} (these keep records under ${hooks.keyBase}: `
         + 'give the TaskQueue and the store the same prefix and queue name)');
     }
-    this.scripts = new ScriptSet(hooks?.source);
+    this.scripts = new ScriptSet(this.partition ? this.partition.hooksSource : hooks?.source);
     this.waiter = new WorkWaiter(this.redis, this.key(KEY.wake), this.timeoutMs);
     this.scheduleOps = new Schedules<T>({
       redis: this.redis, base: this.keys.base, timeoutMs: this.timeoutMs, maxAttempts: this.maxAttempts,
       encode: (payload) => this.codec.encode(payload), decode: (text) => this.codec.decode(text),
       run: async (name, args) => await this.run(name, args),
+      stem: (stem) => this.partitions.stampStem(stem, this.partition?.index ?? 0),
     });
+    partitionSteps.set(this, {
+      preparePut: (messages, positions, total) => this.preparePut(messages as ReadonlyArray<{ payload: T } & PutOptions>, positions, total),
+      sendPut: async (prepared, total) => await this.sendPut(prepared, total),
+      ackArgs: (acks) => this.ackArgs(acks),
+      take: async (count, leaseMs, consumer, ackArgs) => await this.reserveOnce(count, leaseMs, consumer, this.nextTokenPrefix(), '', 0, ackArgs),
+    });
+    this.partitioned = this.partition === undefined && this.partitions.count > 1
+      ? new PartitionedQueue<T>({
+        options, partitions: this.partitions, hooks, timeoutMs: this.timeoutMs, leaseMs: this.leaseMs, maxQueued: this.maxQueued,
+        waitReplicasTimeoutMs: this.waitReplicasTimeoutMs,
+        makePartition: (spec, partitionOptions) => new TaskQueue<T>({ ...partitionOptions, [PARTITION]: spec } as TaskQueueOptions<T>),
+      })
+      : undefined;
   }
 
-  /** The hash-tagged base every key of this queue starts with, `{prefix:name}`. */
+  /**
+   * The hash-tagged base every key of this queue starts with, `{prefix:name}`; on a partitioned
+   * queue the base of what belongs to the queue as a whole (each partition's is in `partitions.keyBases`).
+   */
   get keyBase(): string {
-    return this.keys.base;
+    return this.partition?.partitions.keyBase ?? this.keys.base;
   }
 
   /** Adds one message. One round trip. */
@@ -148,15 +190,25 @@ export class TaskQueue<T = unknown> {
    * hook itself refuses (outcome `refused`, e.g. a duplicate) does not stop the others.
    */
   async putMany(messages: ReadonlyArray<{ payload: T } & PutOptions>): Promise<PutResult[]> {
+    if (this.partitioned) return await this.partitioned.putMany(messages);
     if (!Array.isArray(messages) || messages.length === 0) {
       throw new InvalidArgumentError('messages', 'a non-empty array of { payload, ...options }', messages);
     }
     // Validate and encode everything before anything is sent: a bad message writes nothing.
+    return await this.sendPut(this.preparePut(messages, messages.map((_, index) => index), messages.length), messages.length);
+  }
+
+  /**
+   * Validates and encodes messages (nothing sent). `positions` are their places in the caller's
+   * batch of `total`, which errors name.
+   */
+  private preparePut(messages: ReadonlyArray<{ payload: T } & PutOptions>, positions: readonly number[], total: number): PreparedPut {
     const args: (string | number)[] = [messages.length, this.maxQueued];
     const ids: string[] = [];
     messages.forEach((message, index) => {
-      const at = messages.length === 1 ? 'options' : `messages[${index}]`;
+      const at = total === 1 ? 'options' : `messages[${positions[index] ?? index}]`;
       if (typeof message !== 'object' || message === null) throw new InvalidArgumentError(at, 'an object', message);
+      if (message.partitionKey !== undefined) checkPartitionKey(`${at}.partitionKey`, message.partitionKey);
       const id = message.id === undefined ? nextId() : checkMessageId(`${at}.id`, message.id);
       const delayMs = checkInteger(`${at}.delayMs`, message.delayMs ?? 0, 0, 365 * DAY_MS);
       const maxAttempts = checkInteger(`${at}.maxAttempts`, message.maxAttempts ?? this.maxAttempts, 1, 1_000_000);
@@ -167,11 +219,16 @@ export class TaskQueue<T = unknown> {
       const deps = checkDependencies(`${at}.dependsOn`, message.dependsOn, id);
       const policy = checkDependencyPolicy(`${at}.onDependencyFailure`, message.onDependencyFailure);
       args.push(
-        id, this.encode(message.payload, `${messages.length === 1 ? 'payload' : `messages[${index}].payload`}`), delayMs, maxAttempts,
+        id, this.encode(message.payload, `${total === 1 ? 'payload' : `${at}.payload`}`), delayMs, maxAttempts,
         vars ? JSON.stringify(vars) : '', hook, priority, group, deps, policy,
       );
       ids.push(id);
     });
+    return { args, ids };
+  }
+
+  /** Sends a prepared put (one round trip) and reads its outcomes. */
+  private async sendPut({ args, ids }: PreparedPut, total: number): Promise<PutResult[]> {
     let reply: string[];
     let replicas = 0;
     try {
@@ -182,11 +239,11 @@ export class TaskQueue<T = unknown> {
       }
     } catch (error) {
       const refused = /HOTQ_REFUSED (\d+) (.*)$/s.exec(String((error as Error).message));
-      if (refused) throw new MessageRefusedError(Number(refused[1]), refused[2] ?? '', messages.length);
+      if (refused) throw new MessageRefusedError(Number(refused[1]), refused[2] ?? '', total);
       const dependency = /HOTQ_DEPENDENCY (\d+) (\S+)/.exec(String((error as Error).message));
-      if (dependency) throw new DependencyError(Number(dependency[1]), dependency[2] ?? '', messages.length);
+      if (dependency) throw new DependencyError(Number(dependency[1]), dependency[2] ?? '', total);
       const full = /HOTQ_FULL (\d+) (\d+)/.exec(String((error as Error).message));
-      if (full) throw new QueueFullError(Number(full[1]), Number(full[2]), messages.length);
+      if (full) throw new QueueFullError(Number(full[1]), Number(full[2]), ids.length);
       throw error;
     }
     if (replicas < this.waitReplicas) throw new NotReplicatedError(replicas, this.waitReplicas, this.waitReplicasTimeoutMs, ids);
@@ -203,6 +260,7 @@ export class TaskQueue<T = unknown> {
    * call directly and arrives with the wake-up, so it costs no second round trip.
    */
   async reserve(options: ReserveOptions = {}): Promise<ReserveResult<T>> {
+    if (this.partitioned) return await this.partitioned.reserve(options);
     const count = checkInteger('options.count', options.count ?? 1, 0, 10_000);
     const leaseMs = checkInteger('options.leaseMs', options.leaseMs ?? this.leaseMs, 1, MAX_LEASE_MS);
     const waitMs = checkInteger('options.waitMs', options.waitMs ?? 0, 0, DAY_MS);
@@ -255,6 +313,7 @@ export class TaskQueue<T = unknown> {
 
   /** Completes a leased message. False when the token is stale (nothing changed). */
   async ack(lease: Lease, options: Omit<AckRequest, 'lease'> = {}): Promise<boolean> {
+    if (this.partitioned) return await this.partitioned.ack(lease, options);
     // ackArgs starts with the number of acks, which the single-ack script does not take.
     const args = this.ackArgs([{ lease, ...options }]).slice(1);
     const reply = await this.run('ack', args);
@@ -267,6 +326,7 @@ export class TaskQueue<T = unknown> {
    * `stale` when the token is.
    */
   async nack(lease: Lease, options: NackOptions = {}): Promise<'retry' | 'dead' | 'cancelled' | 'stale'> {
+    if (this.partitioned) return await this.partitioned.nack(lease, options);
     this.checkLease('lease', lease);
     const delayMs = checkInteger('options.delayMs', options.delayMs ?? 0, 0, 365 * DAY_MS);
     const reason = options.reason ?? 'failed';
@@ -279,6 +339,7 @@ export class TaskQueue<T = unknown> {
 
   /** Renews many leases in one round trip (a consumer's heartbeat). */
   async extend(leases: readonly Lease[], options: { leaseMs?: number } = {}): Promise<ExtendResult[]> {
+    if (this.partitioned) return await this.partitioned.extend(leases, options);
     if (!Array.isArray(leases)) throw new InvalidArgumentError('leases', 'an array of leases', leases);
     if (leases.length === 0) return [];
     const leaseMs = checkInteger('options.leaseMs', options.leaseMs ?? this.leaseMs, 1, MAX_LEASE_MS);
@@ -293,6 +354,7 @@ export class TaskQueue<T = unknown> {
 
   /** Hands leases back unused (shutdown): the messages go to the front, the attempt does not count. */
   async release(leases: readonly Lease[]): Promise<number> {
+    if (this.partitioned) return await this.partitioned.release(leases);
     if (!Array.isArray(leases)) throw new InvalidArgumentError('leases', 'an array of leases', leases);
     if (leases.length === 0) return 0;
     const args: (string | number)[] = [leases.length];
@@ -308,6 +370,7 @@ export class TaskQueue<T = unknown> {
    * `cancelRequested` at its next {@link TaskQueue.extend}.
    */
   async remove(id: string, options: { vars?: Record<string, string>; hook?: string } = {}): Promise<RemoveResult> {
+    if (this.partitioned) return await this.partitioned.remove(id, options);
     checkMessageId('id', id);
     const vars = checkVars('options.vars', options.vars);
     const hook = checkHookName('options.hook', options.hook);
@@ -328,22 +391,26 @@ export class TaskQueue<T = unknown> {
       throw new InvalidArgumentError('consumer', 'a string of at most 200 characters', consumer);
     }
     if (typeof listener !== 'function') throw new InvalidArgumentError('listener', 'a function', listener);
-    return listenForStops(this.redis, stopChannel(this.keys.base, consumer), listener);
+    const bases = this.partitioned ? this.partitions.keyBases : [this.keys.base];
+    return listenForStops(this.redis, bases.map((base) => stopChannel(base, consumer)), listener);
   }
 
   /** Stops consumers from taking messages until {@link TaskQueue.resume}. */
   async pause(): Promise<void> {
+    if (this.partitioned) return await this.partitioned.pause();
     await withTimeout(this.redis.set(this.key(KEY.paused), '1'), this.timeoutMs, 'pause');
   }
 
   /** Lets consumers take messages again. */
   async resume(): Promise<void> {
+    if (this.partitioned) return await this.partitioned.resume();
     await withTimeout(this.redis.del(this.key(KEY.paused)), this.timeoutMs, 'resume');
     await withTimeout(this.redis.lpush(this.key(KEY.wake), '1'), this.timeoutMs, 'resume');
   }
 
   /** Counts by state and running totals. One round trip (a pipeline of reads). */
   async stats(): Promise<QueueStats> {
+    if (this.partitioned) return await this.partitioned.stats();
     const pipeline = this.redis.pipeline()
       .llen(this.key(KEY.ready))
       .zcard(this.key(KEY.delayed))
@@ -387,6 +454,7 @@ export class TaskQueue<T = unknown> {
    */
   async throughput(minutes = MAX_HISTORY_MINUTES): Promise<MinuteCounts[]> {
     checkInteger('minutes', minutes, 1, MAX_HISTORY_MINUTES);
+    if (this.partitioned) return await this.partitioned.throughput(minutes);
     return await readThroughput(this.redis, this.keys.base, minutes, this.timeoutMs);
   }
 
@@ -401,6 +469,7 @@ export class TaskQueue<T = unknown> {
    * @throws {@link InvalidArgumentError} naming the field (`scope`, `limit.rate.count`, ...); nothing written.
    */
   async setLimit(scope: string, limit: LimitSpec): Promise<Limit> {
+    if (this.partitioned) return await this.partitioned.setLimit(scope, limit);
     return await setLimit(this.redis, this.limitKeys(), scope, limit, this.timeoutMs);
   }
 
@@ -410,11 +479,13 @@ export class TaskQueue<T = unknown> {
    * @throws {@link InvalidArgumentError} for a malformed scope.
    */
   async removeLimit(scope: string): Promise<boolean> {
+    if (this.partitioned) return await this.partitioned.removeLimit(scope);
     return await removeLimit(this.redis, this.limitKeys(), scope, this.timeoutMs);
   }
 
   /** The limits in force, by scope, with the leases and recent starts they count. Two round trips. */
   async limits(): Promise<LimitUsage[]> {
+    if (this.partitioned) return await this.partitioned.limits();
     return await readLimits(this.redis, this.limitKeys(), this.timeoutMs);
   }
 
@@ -427,11 +498,13 @@ export class TaskQueue<T = unknown> {
    */
   async setPriorityAgeing(msPerLevel: number): Promise<void> {
     const ms = checkInteger('msPerLevel', msPerLevel, 0, DAY_MS);
+    if (this.partitioned) return await this.partitioned.setPriorityAgeing(ms);
     await withTimeout(this.redis.set(`${this.keys.base}:ageing`, String(ms)), this.timeoutMs, 'setPriorityAgeing');
   }
 
   /** The ageing in ms per priority level (0: strict priorities). */
   async priorityAgeing(): Promise<number> {
+    if (this.partitioned) return await this.partitioned.schedulesQueue.priorityAgeing();
     const value = await withTimeout(this.redis.get(`${this.keys.base}:ageing`), this.timeoutMs, 'priorityAgeing');
     return value === null ? DEFAULT_AGEING_MS : Number(value);
   }
@@ -452,11 +525,13 @@ export class TaskQueue<T = unknown> {
    * @throws {@link MessageRefusedError} when the hooks' check refuses the occurrences' vars: nothing written.
    */
   async setSchedule(id: string, spec: ScheduleSpec<T>): Promise<SetScheduleResult<T>> {
+    if (this.partitioned) return await this.partitioned.schedulesQueue.setSchedule(id, spec);
     return await this.scheduleOps.set(id, spec);
   }
 
   /** Schedule `id` with its next due time, or null. One round trip. */
   async getSchedule(id: string): Promise<Schedule<T> | null> {
+    if (this.partitioned) return await this.partitioned.schedulesQueue.getSchedule(id);
     return await this.scheduleOps.get(id);
   }
 
@@ -465,11 +540,13 @@ export class TaskQueue<T = unknown> {
    * `limit` (1 to 100,000) after the id `after`. Two round trips.
    */
   async listSchedules(options: { limit?: number; after?: string } = {}): Promise<Schedule<T>[]> {
+    if (this.partitioned) return await this.partitioned.schedulesQueue.listSchedules(options);
     return await this.scheduleOps.list(options);
   }
 
   /** Pauses schedule `id`: no occurrence until resumed. Null when there is none. One round trip. */
   async pauseSchedule(id: string): Promise<Schedule<T> | null> {
+    if (this.partitioned) return await this.partitioned.schedulesQueue.pauseSchedule(id);
     return await this.scheduleOps.pause(id);
   }
 
@@ -478,6 +555,7 @@ export class TaskQueue<T = unknown> {
    * are not made). Null when there is none. Two or three round trips.
    */
   async resumeSchedule(id: string): Promise<Schedule<T> | null> {
+    if (this.partitioned) return await this.partitioned.schedulesQueue.resumeSchedule(id);
     return await this.scheduleOps.resume(id);
   }
 
@@ -486,6 +564,7 @@ export class TaskQueue<T = unknown> {
    * schedule's own times are not moved. Null when there is no such schedule. One round trip.
    */
   async runSchedule(id: string): Promise<ScheduleRun | null> {
+    if (this.partitioned) return await this.partitioned.schedulesQueue.runSchedule(id);
     return await this.scheduleOps.run(id);
   }
 
@@ -494,12 +573,14 @@ export class TaskQueue<T = unknown> {
    * already made stay messages like any other. One round trip.
    */
   async removeSchedule(id: string): Promise<boolean> {
+    if (this.partitioned) return await this.partitioned.schedulesQueue.removeSchedule(id);
     return await this.scheduleOps.remove(id);
   }
 
   /** The newest dead letters, newest first. */
   async deadLetters(options: { limit?: number } = {}): Promise<DeadLetter<T>[]> {
     const limit = checkInteger('options.limit', options.limit ?? 50, 1, 1_000);
+    if (this.partitioned) return await this.partitioned.deadLetters(limit);
     const entries = await withTimeout(this.redis.zrevrange(this.key(KEY.dead), 0, limit - 1, 'WITHSCORES'), this.timeoutMs, 'deadLetters');
     const letters: DeadLetter<T>[] = [];
     for (let index = 0; index < entries.length; index += 2) {
@@ -524,12 +605,21 @@ export class TaskQueue<T = unknown> {
    * Checks that the queue's keys in Redis are in the layout this version uses, and records it on a
    * new queue. Every other call does this by itself before its first command; call it at start-up
    * to fail early. One round trip, once per TaskQueue object.
+   * On a partitioned queue, first records the partition count on a new queue and compares it on
+   * one in use.
    * @throws {@link LayoutMismatchError} when the keys were written by another version (nothing changed).
+   * @throws {@link PartitionMismatchError} when the queue has another partition count than this object (nothing changed).
    */
   async checkLayout(): Promise<void> {
-    this.layoutChecked ??= withTimeout(checkLayout(this.redis, this.keys.base), this.timeoutMs, 'checkLayout').catch((error: unknown) => {
+    if (this.partitioned) return await this.partitioned.checkLayout();
+    const check = async (): Promise<void> => {
+      // A partition first checks the queue's partition count (once for all of them).
+      await this.partition?.checkCount();
+      await checkLayout(this.redis, this.keys.base);
+    };
+    this.layoutChecked ??= withTimeout(check(), this.timeoutMs, 'checkLayout').catch((error: unknown) => {
       // Only a mismatch is final; a Redis that did not answer is asked again next time.
-      if (!(error instanceof LayoutMismatchError)) this.layoutChecked = undefined;
+      if (!(error instanceof LayoutMismatchError) && !(error instanceof PartitionMismatchError)) this.layoutChecked = undefined;
       throw error;
     });
     await this.layoutChecked;
@@ -537,10 +627,33 @@ export class TaskQueue<T = unknown> {
 
   /** Closes the connection this queue opened for blocking waits (not the one it was given). */
   async close(): Promise<void> {
+    await this.partitioned?.close();
     this.waiter.close();
     await this.scheduleOps.settled();
     this.putConnection?.disconnect();
     this.putConnection = undefined;
+  }
+
+  /**
+   * Counts and totals of each partition, by index (one entry on a queue of one partition). One round
+   * trip per partition, in parallel.
+   */
+  async partitionStats(): Promise<QueueStats[]> {
+    if (this.partitioned) return await this.partitioned.partitionStats();
+    return [await this.stats()];
+  }
+
+  /** The connection puts that wait for replicas go over: the partitions' shared one, or the queue's own, made at the first put. */
+  private connectionForPuts(): Redis | Cluster {
+    if (this.partition) return this.partition.putConnection();
+    if (this.putConnection === undefined) {
+      // Its first commands wait for it to connect (bounded below), whatever the shared one does.
+      this.putConnection = duplicateClient(this.redis, { enableOfflineQueue: true });
+      this.putConnection.on('error', () => {
+        // It reconnects by itself; a put meanwhile fails with RedisUnavailableError.
+      });
+    }
+    return this.putConnection;
   }
 
   /** Unique per reserve call: this queue object's random seed and a counter (no crypto call). */
@@ -637,14 +750,7 @@ export class TaskQueue<T = unknown> {
    */
   private async runAndWait(name: ScriptName, args: (string | number)[]): Promise<{ reply: string[]; replicas: number }> {
     await this.checkLayout();
-    if (this.putConnection === undefined) {
-      // Its first commands wait for it to connect (bounded below), whatever the shared one does.
-      this.putConnection = duplicateClient(this.redis, { enableOfflineQueue: true });
-      this.putConnection.on('error', () => {
-        // It reconnects by itself; a put meanwhile fails with RedisUnavailableError.
-      });
-    }
-    const work = this.scripts.runAndWait(this.putConnection, name, this.keys.fixed, [this.keys.base, ...args], this.waitReplicas, this.waitReplicasTimeoutMs);
+    const work = this.scripts.runAndWait(this.connectionForPuts(), name, this.keys.fixed, [this.keys.base, ...args], this.waitReplicas, this.waitReplicasTimeoutMs);
     try {
       const { reply, replicas } = await withTimeout(work, this.timeoutMs + this.waitReplicasTimeoutMs, name);
       return { reply: reply as string[], replicas };

@@ -19,6 +19,7 @@ export interface CliConfig {
   connection: RedisConnection;
   queue: string;
   prefix: string;
+  partitions: number;
   concurrency: number;
   handlers: string | undefined;
   leaseMs: number;
@@ -83,6 +84,8 @@ export function program(): Command {
     .addOption(new Option('--redis-sentinel-name <name>', 'the master\'s name the sentinels know (default mymaster)').env('REDIS_SENTINEL_NAME'))
     .addOption(new Option('--queue <name>', 'queue name').env('HOTQ_QUEUE').default(DEFAULTS.queue).argParser(name))
     .addOption(new Option('--prefix <prefix>', 'key prefix').env('HOTQ_PREFIX').default(DEFAULTS.prefix).argParser(name))
+    .addOption(new Option('--partitions <n>', 'partitions of the queue, as its API has them (fixed once the queue is used)')
+      .env('HOTQ_PARTITIONS').default(1).argParser(integer(1, LIMITS.maxPartitions)))
     .addOption(
       new Option('--concurrency <n>', `jobs run at once (1-${LIMITS.concurrency})`)
         .env('HOTQ_CONCURRENCY')
@@ -155,6 +158,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       ...(deployment === undefined ? { redisUrl: config.redisUrl } : { redis: deployment }),
       queue: config.queue,
       prefix: config.prefix,
+      partitions: config.partitions,
       concurrency: config.concurrency,
       leaseMs: config.leaseMs,
       graceMs: config.graceMs,
@@ -168,7 +172,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.exit(1);
   }
   handleSignals(worker, logger);
-  logger.info({ redis: config.connection.kind === 'standalone' ? maskRedisUrl(config.redisUrl) : describeRedisConnection(config.connection), queue: config.queue, prefix: config.prefix }, 'connecting');
+  logger.info({ redis: config.connection.kind === 'standalone' ? maskRedisUrl(config.redisUrl) : describeRedisConnection(config.connection), queue: config.queue, prefix: config.prefix, partitions: config.partitions }, 'connecting');
   try {
     await worker.start();
   } catch (error) {

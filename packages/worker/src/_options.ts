@@ -13,13 +13,14 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const DEFAULTS = { queue: 'jobs', prefix: 'hotq', concurrency: 1, leaseMs: 30_000, graceMs: 25_000, isolation: 'none' } as const;
-export const LIMITS = { concurrency: 1_000, minLeaseMs: 100, maxLeaseMs: DAY_MS, maxGraceMs: DAY_MS } as const;
+export const LIMITS = { concurrency: 1_000, minLeaseMs: 100, maxLeaseMs: DAY_MS, maxGraceMs: DAY_MS, maxPartitions: 1_024 } as const;
 
 export interface ResolvedOptions {
   readonly redis: Redis | Cluster | undefined;
   readonly redisUrl: string | undefined;
   readonly queue: string;
   readonly prefix: string;
+  readonly partitions: number;
   readonly handlers: Handlers | undefined;
   readonly handlersModule: string | undefined;
   readonly concurrency: number;
@@ -98,6 +99,7 @@ export function resolveOptions(options: WorkerOptions): ResolvedOptions {
     redisUrl,
     queue: checkName('options.queue', options.queue ?? DEFAULTS.queue),
     prefix: checkName('options.prefix', options.prefix ?? DEFAULTS.prefix),
+    partitions: checkInteger('options.partitions', options.partitions ?? 1, 1, LIMITS.maxPartitions),
     handlers,
     handlersModule,
     concurrency: checkInteger('options.concurrency', options.concurrency ?? DEFAULTS.concurrency, 1, LIMITS.concurrency),

@@ -28,6 +28,12 @@ export interface WorkerOptions {
   /** Key prefix; keys are `{<prefix>:<queue>}:...`. Default `hotq`. */
   prefix?: string;
   /**
+   * Partitions of the queue (1 to 1024), the same as its API's: the worker takes from every
+   * partition in turn and, when all are empty, waits for work on one blocking connection. A queue
+   * of another count is refused at `start()`. Default 1.
+   */
+  partitions?: number;
+  /**
    * Handlers by job type, in addition to the demo types (and replacing those of the same name).
    * Functions cannot cross into threads: with `isolation: 'thread'` use `handlersModule`.
    */

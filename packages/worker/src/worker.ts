@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { LayoutMismatchError, TaskQueue, type StopListener } from '@hotq/queue-core';
+import { LayoutMismatchError, PartitionMismatchError, TaskQueue, type StopListener } from '@hotq/queue-core';
 import { JobsStore, type JobMessage } from '@hotq/jobs-store';
 import { WorkerError } from './errors.js';
 import type { StopOptions, Worker, WorkerOptions, WorkerState } from './worker-types.js';
@@ -120,15 +120,15 @@ class WorkerRuntime implements Worker {
   }
 
   /**
-   * Keys written by another version of hotq are never worked on as this one's: start() fails with
-   * the reason. A Redis that does not answer yet is no reason to fail: the worker waits for it, and
+   * Keys written by another version of hotq, or a queue of another partition count, are never
+   * worked on as this one's: start() fails with the reason. A Redis that does not answer yet is no reason to fail: the worker waits for it, and
    * its first reserve checks the layout again.
    */
   private async refuseOtherLayout(parts: RunningParts, executor: Executor): Promise<void> {
     try {
       await parts.tasks.checkLayout();
     } catch (error) {
-      if (!(error instanceof LayoutMismatchError)) return;
+      if (!(error instanceof LayoutMismatchError) && !(error instanceof PartitionMismatchError)) return;
       await parts.stops.close();
       await parts.connection.close();
       await executor.close();
@@ -146,11 +146,12 @@ class WorkerRuntime implements Worker {
     const stopping = (): boolean => this.stopping;
     const connection = new Connection(options, log);
     const { redis } = connection;
-    const store = new JobsStore({ redis, prefix: options.prefix, queue: options.queue });
+    const store = new JobsStore({ redis, prefix: options.prefix, queue: options.queue, partitions: options.partitions });
     const tasks = new TaskQueue<JobMessage>({
       redis,
       name: options.queue,
       prefix: options.prefix,
+      partitions: options.partitions,
       hooks: store.queueHooks(),
       leaseMs: options.leaseMs,
     });
@@ -270,8 +271,8 @@ class WorkerRuntime implements Worker {
  * end gracefully. Options are checked at once (a {@link WorkerError} names the first bad one);
  * nothing touches Redis before `start()`.
  *
- * It builds `new JobsStore({ redis, prefix, queue })` and
- * `new TaskQueue<JobMessage>({ redis, name: queue, prefix, hooks: store.queueHooks(), leaseMs })`, so
+ * It builds `new JobsStore({ redis, prefix, queue, partitions })` and
+ * `new TaskQueue<JobMessage>({ redis, name: queue, prefix, partitions, hooks: store.queueHooks(), leaseMs })`, so
  * every step of a job (start, progress, success, failure, cancellation, hand-back) is one fenced
  * script changing queue and record together.
  * @public

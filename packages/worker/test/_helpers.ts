@@ -32,9 +32,9 @@ export interface Producer {
   close(): Promise<void>;
 }
 
-export function producer(redis: Redis | Cluster, queueName: string, prefix = 'hotq'): Producer {
-  const store = new JobsStore({ redis, prefix, queue: queueName });
-  const queue = new TaskQueue<JobMessage>({ redis, name: queueName, prefix, hooks: store.queueHooks() });
+export function producer(redis: Redis | Cluster, queueName: string, prefix = 'hotq', partitions = 1): Producer {
+  const store = new JobsStore({ redis, prefix, queue: queueName, partitions });
+  const queue = new TaskQueue<JobMessage>({ redis, name: queueName, prefix, partitions, hooks: store.queueHooks() });
   const job = async (id: string): Promise<Job> => {
     const found = await store.get(id);
     if (found === null) throw new Error(`job ${id} not found`);

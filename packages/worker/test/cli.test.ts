@@ -66,6 +66,8 @@ describe('hotq-worker', () => {
       [['--frobnicate'], /unknown option '--frobnicate'/],
       [['extra-argument'], /too many arguments|excess/i],
       [[], /HOTQ_CONCURRENCY/, { HOTQ_CONCURRENCY: 'abc' }],
+      [['--partitions', '0'], /--partitions.*expected an integer from 1 to 1024/s],
+      [[], /HOTQ_PARTITIONS.*expected an integer from 1 to 1024/s, { HOTQ_PARTITIONS: '2000' }],
     ];
     const messages = await Promise.all(cases.map(([args, , env]) => refused(args, env)));
     cases.forEach(([args, expected], index) => expect(messages[index], args.join(' ')).toMatch(expected));
@@ -136,6 +138,22 @@ describe('hotq-worker', () => {
     // Nothing of a payload reaches the logs.
     expect(child.stdout.join('\n')).not.toContain('to be or not');
     await jobs.close();
+  });
+
+  it('serves a partitioned queue with HOTQ_PARTITIONS, and refuses a queue of another count, naming both', async () => {
+    const queue = uniqueName('cli');
+    const child = spawnWorker(['--queue', queue, '--partitions', '4'], { REDIS_URL: url, HOTQ_PARTITIONS: '9' });
+    children.push(child);
+    await child.waitForLog(started);
+    const jobs = producer(redis, queue, 'hotq', 4);
+    const ids = await Promise.all(Array.from({ length: 8 }, async (_, n) => await jobs.submit({ type: 'echo', params: { n } })));
+    expect(new Set(ids.map((id) => jobs.store.partitions.partitionOf(id))).size).toBe(4);
+    for (const id of ids) expect(await jobs.waitFor(id, TERMINAL)).toMatchObject({ status: 'succeeded' });
+    await jobs.close();
+    const other = spawnWorker(['--queue', queue], { REDIS_URL: url, HOTQ_PARTITIONS: '2' });
+    children.push(other);
+    expect((await other.exited).code).toBe(1);
+    expect(other.stderr.join('')).toMatch(/has 4 partitions, but this process was started with 2 partitions.*HOTQ_PARTITIONS/s);
   });
 
   it('masks the password of the Redis URL in its logs', async () => {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // npm run chaos [-- --short] [-- --jobs N] [-- --appendfsync always|everysec|no] [-- --no-redis-kill] [-- --no-api-kill] [-- --plain]
+//                [-- --cluster [--partitions P]]
 //
 // The API and three workers as child processes on a throwaway Redis with the append-only file on.
 // While jobs of five kinds are submitted and worked (quick, slow, flaky, doomed, and slow ones
@@ -19,13 +20,18 @@
 // Redis SIGKILL and appendfsync: with `always` Redis writes and fsyncs each write to the append-only
 // file before it answers, so every acknowledged submission survives a kill (of the process or the
 // machine). The run uses `always`; `--appendfsync everysec` shows the trade (see docs/reliability.md).
+//
+// --cluster: the same on a Redis Cluster of three masters (no replicas), the queue in P partitions
+// (--partitions, default 6) spread over them, the API and workers reaching it through
+// REDIS_CLUSTER_NODES and HOTQ_PARTITIONS. The clean restart is of the first master, the SIGKILL of
+// the second; the commit log is read from every master's append-only file, for every partition.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import { readCommitLog, startRedisServer } from '@hotq/test-harness';
+import { Cluster, Redis } from 'ioredis';
+import { readCommitLog, startRedisCluster, startRedisServer, type CommitLog, type RedisCluster, type RedisServer } from '@hotq/test-harness';
 import { check, type JobRecord, type StatsBody } from './check.js';
 import { startApi, startWorker, stopProcess, type ApiProcess } from './processes.js';
 import { submitAll, type Submitted } from './submit.js';
@@ -44,14 +50,17 @@ const APPENDFSYNC = option('--appendfsync') ?? 'always';
 const REDIS_KILL = !argv.includes('--no-redis-kill');
 const API_KILL = !argv.includes('--no-api-kill');
 const PLAIN = argv.includes('--plain');
+const CLUSTER = argv.includes('--cluster');
+const PARTITIONS = Number(option('--partitions') ?? (CLUSTER ? 6 : 1));
+if (!Number.isInteger(PARTITIONS) || PARTITIONS < 1 || PARTITIONS > 1024) throw new Error('--partitions must be an integer from 1 to 1024');
 /** Starts of `quick` jobs per second: below their submission rate, so that the limit holds them back. */
 const QUICK_RATE = short ? 10 : 15;
-const SLOW_CONCURRENCY = 4;
+// A partitioned queue shares a limit out among its partitions: at least one each.
+const SLOW_CONCURRENCY = Math.max(4, PARTITIONS);
 if (!Number.isInteger(JOBS) || JOBS < 1) throw new Error('--jobs must be a positive integer');
 if (!['always', 'everysec', 'no'].includes(APPENDFSYNC)) throw new Error('--appendfsync must be always, everysec or no');
 
 const QUEUE = 'chaos';
-const KEY_BASE = `{hotq:${QUEUE}}`;
 const handlers = join(dirname(fileURLToPath(import.meta.url)), 'handlers.js');
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -60,11 +69,26 @@ const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).to
 
 const scratch = mkdtempSync(join(tmpdir(), 'hotq-chaos-'));
 const runLog = join(scratch, 'runs.log');
-const workerEnv = { CHAOS_RUNLOG: runLog };
 // Automatic AOF rewrites off: a rewrite would replace the history the checker reads with a snapshot.
-const redisServer = await startRedisServer({ appendonly: true, args: ['--appendfsync', APPENDFSYNC, '--auto-aof-rewrite-percentage', '0'] });
-log(`redis-server on ${redisServer.url}, appendonly yes, appendfsync ${APPENDFSYNC}; ${JOBS} jobs`);
-let api: ApiProcess = await startApi(redisServer.url, QUEUE);
+const persistence = ['--appendonly', 'yes', '--appendfsync', APPENDFSYNC, '--auto-aof-rewrite-percentage', '0'];
+const cluster: RedisCluster | undefined = CLUSTER ? await startRedisCluster(3, { args: persistence, nodeTimeoutMs: 30_000 }) : undefined;
+const redisServer: RedisServer = cluster ? (cluster.servers[0] as RedisServer) : await startRedisServer({ appendonly: true, args: persistence.slice(2) });
+/** The masters: their append-only files hold the history the checker reads. */
+const masters: readonly RedisServer[] = cluster ? cluster.servers : [redisServer];
+/** The server SIGKILLed once (on a cluster, another master than the one restarted cleanly). */
+const killedServer: RedisServer = cluster ? (cluster.servers[1] as RedisServer) : redisServer;
+const deployment: Record<string, string> = cluster
+  ? { REDIS_CLUSTER_NODES: cluster.nodes.map((node) => `${node.host}:${node.port}`).join(','), HOTQ_PARTITIONS: String(PARTITIONS) }
+  : { HOTQ_PARTITIONS: String(PARTITIONS) };
+const connectAdmin = (): Redis | Cluster => (cluster
+  ? new Cluster([...cluster.nodes], { clusterRetryStrategy: () => 200, redisOptions: { maxRetriesPerRequest: null } })
+  : new Redis(redisServer.url, { maxRetriesPerRequest: null, retryStrategy: () => 200 }));
+log(cluster
+  ? `a Redis Cluster of three masters (ports ${cluster.nodes.map((node) => node.port).join(', ')}), appendonly yes, appendfsync ${APPENDFSYNC}; the queue in ${PARTITIONS} partitions; ${JOBS} jobs`
+  : `redis-server on ${redisServer.url}, appendonly yes, appendfsync ${APPENDFSYNC}${PARTITIONS > 1 ? `; the queue in ${PARTITIONS} partitions` : ''}; ${JOBS} jobs`);
+let api: ApiProcess = await startApi(redisServer.url, QUEUE, { env: deployment });
+/** The key base of each partition, as the API reports it (one: `{hotq:chaos}`). */
+const keyBases = ((await (await fetch(`${api.base}/stats?partitions=true`)).json()) as { partitions: Array<{ keyBase: string }> }).partitions.map((p) => p.keyBase);
 if (!PLAIN) {
   await setLimit('type/quick', { rate: { count: QUICK_RATE, perMs: 1_000 } });
   await setLimit('type/slow', { concurrency: SLOW_CONCURRENCY });
@@ -73,20 +97,21 @@ if (!PLAIN) {
   log('schedule chaos-tick: a quick job every second while the submissions last; chains of three dependent jobs among them');
 }
 const scheduleSetAt = Date.now();
+const workerEnv = { CHAOS_RUNLOG: runLog, ...deployment };
 const workers: ChildProcess[] = [0, 1, 2].map(() => startWorker(redisServer.url, QUEUE, handlers, { env: workerEnv }));
 const stats = { killed: 0, terminated: 0, redisRestarts: 0, redisKills: 0, apiKills: 0 };
 
 // Terminal transitions as they are published: a second signal besides the commit log (it misses
 // what is published while the subscriber reconnects).
 const terminalEvents = new Map<string, number>();
-const subscriber = new Redis(redisServer.url, { maxRetriesPerRequest: null, retryStrategy: () => 200 });
+const subscriber = connectAdmin();
 subscriber.on('error', () => {});
-await subscriber.subscribe(`${KEY_BASE}:events`);
+await subscriber.subscribe(...keyBases.map((base) => `${base}:events`));
 // The queue publishes events only while it is marked watched (as a watching store keeps it).
-const watchMark = new Redis(redisServer.url, { maxRetriesPerRequest: null, retryStrategy: () => 200 });
+const watchMark = connectAdmin();
 watchMark.on('error', () => {});
 const markWatched = (): void => {
-  watchMark.set(`${KEY_BASE}:watched`, '1', 'PX', 60_000).catch(() => {});
+  for (const base of keyBases) watchMark.set(`${base}:watched`, '1', 'PX', 60_000).catch(() => {});
 };
 markWatched();
 const watchRenewal = setInterval(markWatched, 1_000);
@@ -97,7 +122,7 @@ subscriber.on('message', (_channel, message) => {
 
 /** SIGKILL of redis-server (its pid from INFO), then a start on the same port and data directory. */
 async function killRedis(): Promise<void> {
-  const admin = new Redis(redisServer.url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  const admin = new Redis(killedServer.url, { maxRetriesPerRequest: 1, lazyConnect: true });
   admin.on('error', () => {});
   const info = await admin.info('server');
   admin.disconnect();
@@ -112,7 +137,7 @@ async function killRedis(): Promise<void> {
     }
   }
   await sleep(1_000);
-  await redisServer.start();
+  await killedServer.start();
 }
 
 // Chaos ticks every 1-2 s; these faults come at the given ticks, all within the submissions' spread.
@@ -136,7 +161,7 @@ const chaos = (async () => {
       stats.terminated += 1;
     }
     if (tick === planned.redisRestart) {
-      log('restarting Redis (clean shutdown, append-only file kept)');
+      log(`restarting ${cluster ? 'a master' : 'Redis'} (clean shutdown, append-only file kept)`);
       await redisServer.stop();
       await sleep(1_000);
       await redisServer.start();
@@ -145,11 +170,11 @@ const chaos = (async () => {
     if (tick === planned.apiKill) {
       log('killing the API (SIGKILL) and starting another');
       await stopProcess(api.child, 'SIGKILL');
-      api = await startApi(redisServer.url, QUEUE);
+      api = await startApi(redisServer.url, QUEUE, { env: deployment });
       stats.apiKills += 1;
     }
     if (tick === planned.redisKill) {
-      log(`killing Redis (SIGKILL; appendfsync ${APPENDFSYNC}) and starting it again`);
+      log(`killing ${cluster ? 'a master' : 'Redis'} (SIGKILL; appendfsync ${APPENDFSYNC}) and starting it again`);
       await killRedis();
       stats.redisKills += 1;
     }
@@ -176,7 +201,7 @@ try {
   const records = await listAll();
   const results = await readResults([...records.values()].filter((record) => record.status === 'succeeded').map((record) => record.id));
   const statsBody = (await (await fetch(`${api.base}/stats`)).json()) as StatsBody;
-  const commits = readCommitLog(redisServer.dir, KEY_BASE);
+  const commits = mergeCommitLogs(masters.map((server) => keyBases.map((base) => readCommitLog(server.dir, base))));
   const runs = new Map<string, number>();
   const quickRuns: number[] = [];
   for (const line of readFileSync(runLog, 'utf8').split('\n').filter(Boolean)) {
@@ -204,7 +229,8 @@ try {
   subscriber.disconnect();
   clearInterval(watchRenewal);
   watchMark.disconnect();
-  await redisServer.dispose();
+  if (cluster) await cluster.dispose();
+  else await redisServer.dispose();
   rmSync(scratch, { recursive: true, force: true });
 }
 
@@ -215,6 +241,25 @@ if (misses.length > 0) {
   process.exit(1);
 }
 console.log('chaos: OK');
+
+/**
+ * One commit log from the logs of every master, each read once per partition (a job's commits are
+ * in the log of its partition, on the master that holds it).
+ */
+function mergeCommitLogs(byMaster: CommitLog[][]): CommitLog {
+  const merged: CommitLog = { finished: new Map(), results: new Map(), commands: 0, files: [], truncated: false };
+  for (const [master, logs] of byMaster.entries()) {
+    for (const one of logs) {
+      for (const [id, statuses] of one.finished) merged.finished.set(id, [...(merged.finished.get(id) ?? []), ...statuses]);
+      for (const [id, count] of one.results) merged.results.set(id, (merged.results.get(id) ?? 0) + count);
+      merged.truncated ||= one.truncated;
+    }
+    // The same files, read once per partition: counted once per master.
+    merged.commands += logs[0]?.commands ?? 0;
+    merged.files.push(...(logs[0]?.files ?? []).map((file) => (byMaster.length > 1 ? `master ${master + 1}: ${file}` : file)));
+  }
+  return merged;
+}
 
 /** Sets a limit through the API (PUT /limits/...). */
 async function setLimit(path: string, body: unknown): Promise<void> {
@@ -255,7 +300,9 @@ async function waitForQuiet(deadline: number): Promise<void> {
       const body = (await response.json()) as StatsBody;
       const { waiting = 0, queued = 0, delayed = 0, running = 0 } = body.counts;
       const total = Object.values(body.counts).reduce((sum, n) => sum + n, 0);
-      if (waiting + queued + delayed + running === 0 && total >= submitted.length) return;
+      // A cancellation that came after its job ended deleted it (DELETE of a finished job): not counted.
+      const deleted = submitted.filter((job) => job.cancel?.deleted).length;
+      if (waiting + queued + delayed + running === 0 && total >= submitted.length - deleted) return;
     }
     await sleep(500);
   }

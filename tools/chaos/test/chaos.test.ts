@@ -14,4 +14,14 @@ describe('chaos (short form)', () => {
     expect(output).toMatch(/submitted 300 = succeeded \d+ \+ failed \d+ \+ cancelled \d+ \+ deleted once over \d+ \(300\)/);
     expect(run.status, output).toBe(0);
   });
+
+  it('does the same on a queue of six partitions on a three-master Redis Cluster, a master restarted and another killed', () => {
+    const run = spawnSync(process.execPath, [main, '--short', '--cluster', '--partitions', '6'], { encoding: 'utf8', timeout: 110_000 });
+    const output = `${run.stdout}\n${run.stderr}`;
+    expect(output).toMatch(/a Redis Cluster of three masters .*the queue in 6 partitions/);
+    expect(output).toMatch(/chaos over: \d+ worker SIGKILLs, \d+ worker SIGTERMs, 1 Redis restart\(s\), 1 API SIGKILL\(s\), 1 Redis SIGKILL\(s\)/);
+    expect(output).toMatch(/append-only file: \d+ commands in \d+ file\(s\); terminal commits per job: 1: 300$/m);
+    expect(output).toMatch(/submitted 300 = succeeded \d+ \+ failed \d+ \+ cancelled \d+ \+ deleted once over \d+ \(300\)/);
+    expect(run.status, output).toBe(0);
+  });
 });

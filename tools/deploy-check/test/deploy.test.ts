@@ -12,7 +12,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const require = createRequire(import.meta.url);
 const documented = new Set([
   'REDIS_URL', 'HOTQ_PREFIX', 'HOTQ_QUEUE', 'PORT', 'HOST', 'HOTQ_API_TOKEN', 'HOTQ_API_READ_TOKEN', 'HOTQ_CONCURRENCY',
-  'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'HOTQ_WAIT_REPLICAS', 'HOTQ_WAIT_REPLICAS_TIMEOUT_MS',
+  'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'HOTQ_WAIT_REPLICAS', 'HOTQ_WAIT_REPLICAS_TIMEOUT_MS', 'HOTQ_PARTITIONS',
 ]);
 // Only the API submits: the durability option is the API's.
 const apiOnly = new Set(['HOTQ_WAIT_REPLICAS', 'HOTQ_WAIT_REPLICAS_TIMEOUT_MS', 'HOTQ_API_TOKEN', 'HOTQ_API_READ_TOKEN']);
@@ -204,6 +204,12 @@ describe('deploy/compose/cluster.yml', () => {
       }
     }
     expect(services.api!.depends_on).toMatchObject({ 'cluster-create': { condition: 'service_completed_successfully' } });
+  });
+
+  it('partitions the queue over the three masters, the API and the workers with the same count', () => {
+    const api = services.api!.environment!.HOTQ_PARTITIONS;
+    expect(api).toBe('6');
+    expect(services.worker!.environment!.HOTQ_PARTITIONS).toBe(api);
   });
 });
 

@@ -307,3 +307,29 @@ describe('the dashboard with tokens', () => {
     await page.getByTestId('job-status').filter({ hasText: 'succeeded' }).waitFor({ timeout: 10_000 });
   });
 });
+
+describe('the dashboard of a partitioned queue', () => {
+  let system: System;
+  beforeAll(async () => {
+    system = await startSystem({ partitions: 3, noWorker: true });
+  });
+  afterAll(async () => {
+    await system?.close();
+  });
+
+  it('shows the queue as one, and each partition on request', async () => {
+    for (let n = 0; n < 6; n += 1) await submitJob(system.url, { type: 'echo', params: { n } });
+    const { page, foreign, violations } = await browser.newPage(system.url);
+    await page.goto(`${system.url}/#/`);
+    await page.locator('[data-testid="counts"] [data-status="queued"]').filter({ hasText: '6' }).waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('partitions').count()).toBe(0);
+    await page.getByTestId('toggle-partitions').click();
+    await page.locator('[data-testid="partitions"] tr[data-partition="2"]').waitFor({ timeout: 15_000 });
+    const rows = await page.locator('[data-testid="partitions"] tbody tr').allInnerTexts();
+    // Spread in turn: two ready jobs in each partition.
+    expect(rows.map((row) => row.split('\t').slice(0, 2))).toEqual([['0', '2'], ['1', '2'], ['2', '2']]);
+    await page.screenshot({ path: `${SHOTS}partitions.png` });
+    expect(foreign).toEqual([]);
+    expect(violations).toEqual([]);
+  });
+});

@@ -78,6 +78,8 @@ export interface SystemOptions {
   readToken?: string;
   /** Start no worker (jobs stay queued). */
   noWorker?: boolean;
+  /** Partitions of the queue (API and worker alike). Default 1. */
+  partitions?: number;
 }
 
 export async function startSystem(options: SystemOptions = {}): Promise<System> {
@@ -87,11 +89,12 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
   const prefix = uniqueName('p');
   const queue = uniqueName('q');
-  const app: HotqApp = createApp({ redis, prefix, queue, apiToken: options.apiToken, readToken: options.readToken });
+  const partitions = options.partitions ?? 1;
+  const app: HotqApp = createApp({ redis, prefix, queue, partitions, apiToken: options.apiToken, readToken: options.readToken });
   const http: Server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => http.once('listening', () => resolve()));
   const { port } = http.address() as AddressInfo;
-  const worker = createWorker({ redisUrl: server.url, prefix, queue, handlers: testHandlers, concurrency: 4, backoff: { baseMs: 50, maxMs: 200 } });
+  const worker = createWorker({ redisUrl: server.url, prefix, queue, partitions, handlers: testHandlers, concurrency: 4, backoff: { baseMs: 50, maxMs: 200 } });
   if (!options.noWorker) await worker.start();
   return {
     url: `http://127.0.0.1:${port}`,

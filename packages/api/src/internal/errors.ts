@@ -1,4 +1,4 @@
-import { DependencyError, isRedisUnavailable, NotReplicatedError, QueueFullError } from '@hotq/queue-core';
+import { DependencyError, isRedisUnavailable, NotReplicatedError, PartialPutError, QueueFullError } from '@hotq/queue-core';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { ApiErrorBody, ApiErrorCode } from '../api-error.js';
@@ -72,6 +72,14 @@ const BODY_PARSER: Record<string, [ApiErrorCode, string]> = {
  */
 export function toApiError(error: unknown, limit?: string | number): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof PartialPutError) {
+    // A batch on a partitioned queue: some partitions took their items, one refused or failed. The
+    // answer is that failure's, with the positions of what was written and what was not.
+    const cause = toApiError(error.cause, limit);
+    const details = typeof cause.details === 'object' && cause.details !== null ? cause.details : {};
+    return new ApiError(cause.code, `jobs at positions ${error.written.join(', ')} were written; those at ${error.failed.join(', ')} were not: ${cause.message}`,
+      { ...details, written: error.written, failed: error.failed }, cause.headers);
+  }
   if (error instanceof QueueFullError) {
     // Backpressure: the put refused itself atomically; the client should come back in a moment.
     return new ApiError('queue_full', `${error.message}; retry later`, { waiting: error.waiting, maxQueued: error.maxQueued }, { 'Retry-After': '1' });

@@ -10,6 +10,8 @@ export interface ScrapeSnapshot {
   counts: Record<(typeof STATUSES)[number], number>;
   queue: QueueStats;
   workers: number;
+  /** Each partition's stats, by index, on a queue of several. */
+  partitions?: QueueStats[];
 }
 
 /**
@@ -50,10 +52,15 @@ export class ApiMetrics {
     help: 'Queue-wide running totals from Redis: put (submitted and retried), acked (succeeded, or cancelled while running), retried (automatic retries), dead (failed for good), expired (leases that ran out), released.',
     labelNames: ['event'], registers: [this.registry],
   });
+  private readonly partitionDepth = new Gauge({
+    name: 'hotq_partition_queue_depth', help: 'On a partitioned queue: each partition\'s messages by state (hotq_queue_depth adds them up).',
+    labelNames: ['partition', 'state'], registers: [this.registry],
+  });
   private readonly workers = new Gauge({ name: 'hotq_workers', help: 'Live workers.', registers: [this.registry] });
   private readonly redisUp = new Gauge({ name: 'hotq_redis_up', help: '1 when Redis answered this scrape, 0 when not.', registers: [this.registry] });
 
-  constructor(openStreams: () => number) {
+  constructor(openStreams: () => number, partitions = 1) {
+    new Gauge({ name: 'hotq_partitions', help: 'Partitions of the queue (HOTQ_PARTITIONS).', registers: [this.registry] }).set(partitions);
     new Gauge({
       name: 'hotq_api_event_streams', help: 'Event streams (GET /jobs/{id}/events) open now.', registers: [this.registry],
       collect() {
@@ -93,6 +100,7 @@ export class ApiMetrics {
   async render(snapshot: ScrapeSnapshot | undefined): Promise<string> {
     this.jobs.reset();
     this.depth.reset();
+    this.partitionDepth.reset();
     this.queueEvents.reset();
     this.workers.reset();
     this.redisUp.set(snapshot ? 1 : 0);
@@ -100,6 +108,9 @@ export class ApiMetrics {
       for (const status of STATUSES) this.jobs.set({ status }, snapshot.counts[status] ?? 0);
       for (const state of ['ready', 'delayed', 'leased', 'dead'] as const) this.depth.set({ state }, snapshot.queue[state]);
       for (const [event, total] of Object.entries(snapshot.queue.totals)) this.queueEvents.inc({ event }, total);
+      for (const [partition, stats] of (snapshot.partitions ?? []).entries()) {
+        for (const state of ['ready', 'delayed', 'leased', 'dead'] as const) this.partitionDepth.set({ partition: String(partition), state }, stats[state]);
+      }
       this.workers.set(snapshot.workers);
     }
     return await this.registry.metrics();

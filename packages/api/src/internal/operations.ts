@@ -39,7 +39,10 @@ export const submitJobBatch = define({
     `1 to ${s.MAX_BATCH} jobs, each as POST /jobs takes it. The batch is validated as a whole: one bad item is a 400 naming it `
     + '(`jobs[3].type`) and nothing is created. Otherwise every record and queue entry is written in one step, and the jobs '
     + 'are answered in the order sent. An item whose idempotencyKey was already used (earlier, or by an earlier item of the '
-    + 'same batch) creates nothing and is answered with that job.',
+    + 'same batch) creates nothing and is answered with that job. On a partitioned queue the items go to their partitions in one '
+    + 'step per partition, all or none per partition: should one partition refuse (429) or fail (503) while others were written, '
+    + 'the error\'s details list `written` and `failed`, the positions of the items written and not; sending the failed ones again '
+    + '(or the whole batch, when its items carry idempotencyKeys) is safe.',
   query: s.NoQuery,
   body: s.BatchBody,
   responses: {
@@ -187,7 +190,8 @@ export const getStats = define({
   method: 'get',
   path: '/stats',
   summary: 'Counts by status, queue depths, live workers, throughput',
-  query: s.NoQuery,
+  description: 'A partitioned queue is shown as one; `?partitions=true` adds each partition\'s counts and depths.',
+  query: s.StatsQuery,
   responses: { 200: json(s.Stats, 'Stats.'), 400: errors[400], 401: errors[401], 503: errors[503] },
 });
 

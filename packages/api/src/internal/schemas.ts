@@ -104,8 +104,18 @@ export const SubmitBody = z
         .string({ error: 'must be a string of 1 to 200 printable ASCII characters' })
         .regex(/^[\x20-\x7e]{1,200}$/, { error: 'must be a string of 1 to 200 printable ASCII characters' })
         .optional()
-        .meta({ description: 'Submitting the same key again answers 200 with the first job instead of making a new one.' }),
+        .meta({ description: 'Submitting the same key again answers 200 with the first job instead of making a new one. On a partitioned queue, resend it with the same partitionKey (or none).' }),
       tags: Tags.optional(),
+      partitionKey: z
+        .string({ error: 'must be a string of 1 to 128 printable ASCII characters' })
+        .regex(/^[\x20-\x7e]{1,128}$/, { error: 'must be a string of 1 to 128 printable ASCII characters' })
+        .optional()
+        .meta({
+          description: 'On a partitioned queue, the jobs of one key (a customer, an account, an order) all go to one partition, where workers take them '
+            + 'in order of submission; without it a job goes to the next partition in turn (or to its idempotencyKey\'s). Accepted, and without effect, '
+            + 'on a queue of one partition.',
+          example: 'customer-42',
+        }),
       dependsOn: z
         .array(JobId, { error: `must be an array of at most ${MAX_DEPENDENCIES} job ids` })
         .max(MAX_DEPENDENCIES, { error: `must be an array of at most ${MAX_DEPENDENCIES} job ids` })
@@ -141,7 +151,7 @@ export const BatchBody = z
     },
     OBJECT_ERRORS,
   )
-  .meta({ id: 'SubmitJobBatch', description: 'Jobs to submit together: all of them or none.' });
+  .meta({ id: 'SubmitJobBatch', description: 'Jobs to submit together: all of them or none (on a partitioned queue, all or none per partition).' });
 
 export const IdParams = z.strictObject({ id: JobId });
 
@@ -172,6 +182,15 @@ export const ListQuery = z.strictObject(
 export const EventsQuery = z.strictObject(
   {
     access_token: z.string().optional().meta({ description: 'The API token, for clients that cannot send an Authorization header (EventSource).' }),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown query parameter(s): ${issue.keys.join(', ')}` : undefined) },
+);
+
+/** GET /stats: the queue as one, and each partition on request. */
+export const StatsQuery = z.strictObject(
+  {
+    partitions: z.enum(['true', 'false'], { error: 'must be true or false' }).optional()
+      .meta({ description: 'true: add `partitions`, the counts and depths of each partition. Default false.' }),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown query parameter(s): ${issue.keys.join(', ')}` : undefined) },
 );
@@ -265,6 +284,16 @@ export const Stats = z
       })
       .meta({ description: 'Counted by the queue itself, per minute (kept for an hour): the same from every API process, and there the moment one starts.' }),
     paused: z.boolean().meta({ description: 'Whether the queue is paused (POST /queue/pause): workers take nothing new.' }),
+    partitionCount: z.int().min(1).meta({ description: 'How many partitions the queue has (HOTQ_PARTITIONS); counts and depths above are of all of them.' }),
+    partitions: z
+      .array(z.object({
+        partition: z.int().min(0).meta({ description: 'The partition index: the one the last two characters of its jobs\' ids name.' }),
+        keyBase: z.string().meta({ description: 'The hash tag its keys share: `{prefix:queue}` for a queue of one partition.', example: '{hotq:jobs:p0-12}' }),
+        counts: z.object(Object.fromEntries(STATUSES.map((status) => [status, z.int().min(0)])) as Record<(typeof STATUSES)[number], z.ZodInt>),
+        queue: z.object({ ready: z.int(), delayed: z.int(), leased: z.int(), dead: z.int() }),
+      }))
+      .optional()
+      .meta({ description: 'With ?partitions=true: each partition by index, its jobs by status and its queue depths.' }),
   })
   .meta({ id: 'Stats' });
 

@@ -16,6 +16,7 @@ export interface SubmitOptions {
   key?: string;
   priority?: number;
   tag?: string[];
+  partitionKey?: string;
   dependsOn?: string[];
   onDependencyFailure?: 'fail' | 'run';
 }
@@ -32,6 +33,7 @@ export async function submit(ctx: Context, type: string, options: SubmitOptions)
     ...(options.key === undefined ? {} : { idempotencyKey: options.key }),
     ...(options.priority === undefined ? {} : { priority: options.priority }),
     ...(options.tag === undefined ? {} : { tags: options.tag }),
+    ...(options.partitionKey === undefined ? {} : { partitionKey: options.partitionKey }),
     ...(options.dependsOn === undefined ? {} : { dependsOn: options.dependsOn }),
     ...(options.onDependencyFailure === undefined ? {} : { onDependencyFailure: options.onDependencyFailure }),
   };

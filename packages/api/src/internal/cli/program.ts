@@ -77,6 +77,7 @@ export async function runCli(args: string[]): Promise<number> {
     .option('--key <idempotencyKey>', 'idempotency key: the same key again answers the first job')
     .addOption(new Option('--priority <n>', 'higher runs first, -100 to 100 (default 0)').argParser(signedInteger(-100, 100)))
     .option('--tag <tag>', 'a tag (repeat for up to 8): hotq ls --tag finds the job by it', (tag: string, tags: string[] = []) => [...tags, tag])
+    .option('--partition-key <key>', 'on a partitioned queue: the jobs of one key go to one partition, in order')
     .option('--depends-on <id>', 'a job that must end first (repeat for several); until then it is waiting', (id: string, ids: string[] = []) => [...ids, id])
     .addOption(new Option('--on-dependency-failure <what>', 'when a dependency fails or is cancelled: fail this job too, or run it anyway').choices(['fail', 'run']))
     .action(run((ctx, command) => jobs.submit(ctx, command.args[0] as string, command.opts())));
@@ -103,6 +104,7 @@ export async function runCli(args: string[]): Promise<number> {
 
   program.command('stats').description('counts, queue depths, workers and rates')
     .option('--watch', `show them again every ${queue.STATS_WATCH_MS / 1000} s until interrupted`)
+    .option('--partitions', 'also each partition of a partitioned queue: its jobs by status and its queue depths')
     .action(run((ctx, command) => queue.stats(ctx, command.opts())));
 
   program.command('workers').description('live workers and what they run')

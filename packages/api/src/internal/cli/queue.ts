@@ -10,6 +10,16 @@ interface Stats {
   workers: number;
   paused?: boolean;
   throughput: { windowSeconds: number; submittedPerMinute: number; completedPerMinute: number; deadPerMinute: number };
+  partitionCount?: number;
+  partitions?: PartitionView[];
+}
+
+/** One partition of GET /stats?partitions=true. */
+interface PartitionView {
+  partition: number;
+  keyBase: string;
+  counts: Record<string, number>;
+  queue: Record<string, number>;
 }
 
 interface WorkerView {
@@ -37,6 +47,11 @@ function render(ctx: Context, stats: Stats): string {
     rows.push(['workers', String(stats.workers)]);
     if (stats.paused !== undefined) rows.push(['paused', String(stats.paused)]);
     rows.push(['submittedPerMinute', String(t.submittedPerMinute)], ['completedPerMinute', String(t.completedPerMinute)], ['deadPerMinute', String(t.deadPerMinute)]);
+    if ((stats.partitionCount ?? 1) > 1) rows.push(['partitions', String(stats.partitionCount)]);
+    for (const p of stats.partitions ?? []) {
+      for (const [name, value] of Object.entries(p.counts)) rows.push([`partition.${p.partition}.counts.${name}`, String(value)]);
+      for (const [name, value] of Object.entries(p.queue)) rows.push([`partition.${p.partition}.queue.${name}`, String(value)]);
+    }
     return plainRows(rows).replaceAll('\t', ' ');
   }
   const rows = [
@@ -45,12 +60,19 @@ function render(ctx: Context, stats: Stats): string {
     ['workers', String(stats.workers)],
     ['rates', `submitted ${rate(t.submittedPerMinute)}  completed ${rate(t.completedPerMinute)}  failed ${rate(t.deadPerMinute)}  (over the last ${t.windowSeconds} s)`],
   ];
-  return table(['', ''], rows).split('\n').slice(1).join('\n');
+  if ((stats.partitionCount ?? 1) > 1) rows.push(['partitions', String(stats.partitionCount)]);
+  const overview = table(['', ''], rows).split('\n').slice(1).join('\n');
+  if (!stats.partitions) return overview;
+  const columns = ['ready', 'delayed', 'leased', 'dead', 'queued', 'running', 'succeeded', 'failed'];
+  const byPartition = table(['PARTITION', ...columns.map((name) => name.toUpperCase())], stats.partitions.map((p) => [
+    String(p.partition), ...columns.map((name) => String(p.queue[name] ?? p.counts[name] ?? 0)),
+  ]));
+  return `${overview}\n${byPartition}`;
 }
 
-/** `hotq stats [--watch]`. */
-export async function stats(ctx: Context, options: { watch?: boolean }): Promise<number> {
-  const read = (): Promise<Stats> => ctx.client.json<Stats>('GET', '/stats');
+/** `hotq stats [--watch] [--partitions]`. */
+export async function stats(ctx: Context, options: { watch?: boolean; partitions?: boolean }): Promise<number> {
+  const read = (): Promise<Stats> => ctx.client.json<Stats>('GET', options.partitions ? '/stats?partitions=true' : '/stats');
   if (!options.watch) {
     const value = await read();
     if (ctx.json) ctx.printJson(value);

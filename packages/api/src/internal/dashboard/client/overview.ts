@@ -5,6 +5,9 @@ import { ThroughputChart } from './chart.js';
 import { useFeed } from './feed.js';
 import { ago, REFRESH_MS, type Stats, type WorkerInfo } from './types.js';
 
+/** What the partitions table shows of each: its queue depths, then its jobs by status. */
+const PARTITION_COLUMNS = ['ready', 'delayed', 'leased', 'dead', 'queued', 'running', 'succeeded', 'failed'];
+
 // One chart for the page's life.
 const chart = new ThroughputChart();
 
@@ -13,6 +16,8 @@ export function Overview({ access, onError }: { access: Access; onError: (messag
   const [stats, setStats] = useState<Stats | undefined>();
   const [workers, setWorkers] = useState<WorkerInfo[]>([]);
   const [tick, setTick] = useState(0);
+  // A partitioned queue shows as one; its partitions one by one on request (one more read per partition).
+  const [byPartition, setByPartition] = useState(false);
   const chartRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -21,7 +26,7 @@ export function Overview({ access, onError }: { access: Access; onError: (messag
   }, []);
   useEffect(() => {
     let live = true;
-    void Promise.all([api<Stats>('GET', '/stats'), api<{ workers: WorkerInfo[] }>('GET', '/workers')]).then(([s, w]) => {
+    void Promise.all([api<Stats>('GET', byPartition ? '/stats?partitions=true' : '/stats'), api<{ workers: WorkerInfo[] }>('GET', '/workers')]).then(([s, w]) => {
       if (!live) return;
       setStats(s);
       setWorkers(w.workers);
@@ -32,7 +37,7 @@ export function Overview({ access, onError }: { access: Access; onError: (messag
       live = false;
       clearTimeout(timer);
     };
-  }, [tick]);
+  }, [tick, byPartition]);
 
   // The counts are pushed with every change (GET /events); depths, workers and the chart are re-read every 10 s.
   useFeed(access.live, {
@@ -56,6 +61,13 @@ export function Overview({ access, onError }: { access: Access; onError: (messag
       <div class="cards">
         ${['ready', 'delayed', 'leased', 'dead'].map((name) => html`<div class="card" key=${name}><span class="n">${stats?.queue[name] ?? '…'}</span><span>${name}</span></div>`)}
       </div>
+      ${(stats?.partitionCount ?? 1) > 1 ? html`<p class="note">${stats?.partitionCount} partitions, shown together.
+        <button data-testid="toggle-partitions" onClick=${() => setByPartition(!byPartition)}>${byPartition ? 'Hide partitions' : 'Show partitions'}</button></p>` : ''}
+      ${byPartition && stats?.partitions ? html`
+      <table data-testid="partitions"><thead><tr><th>partition</th>${PARTITION_COLUMNS.map((name) => html`<th key=${name}>${name}</th>`)}</tr></thead><tbody>
+        ${stats.partitions.map((p) => html`<tr key=${p.partition} data-partition=${p.partition}><td>${p.partition}</td>
+          ${PARTITION_COLUMNS.map((name) => html`<td key=${name}>${p.queue[name] ?? p.counts[name] ?? 0}</td>`)}</tr>`)}
+      </tbody></table>` : ''}
       ${access.pause && access.canWrite ? html`<p>
         <button onClick=${() => confirm('Pause the queue? Workers take nothing new; running jobs finish.') && setPaused(true)}>Pause queue</button>
         <button onClick=${() => setPaused(false)}>Resume queue</button></p>` : ''}

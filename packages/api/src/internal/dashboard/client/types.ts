@@ -33,6 +33,9 @@ export interface Stats {
   workers: number;
   limits?: LimitInfo[];
   paused?: boolean;
+  /** Partitions of the queue; with ?partitions=true, each one's counts and depths. */
+  partitionCount?: number;
+  partitions?: Array<{ partition: number; keyBase: string; counts: Record<string, number>; queue: Record<string, number> }>;
   throughput: {
     windowSeconds: number;
     submittedPerMinute: number;
