@@ -247,3 +247,42 @@ describe('deploy/kubernetes-sentinel', () => {
     expect(api.env.find((v: { name: string }) => v.name === 'HOTQ_WAIT_REPLICAS')?.value).toBe('1');
   });
 });
+
+describe('deploy/kubernetes-cluster', () => {
+  const dir = join(root, 'deploy/kubernetes-cluster');
+  const objects = readdirSync(dir).flatMap((file) =>
+    parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map((doc) => doc.toJS()));
+  const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+
+  it('runs six cluster-enabled Redis pods with volumes behind a headless Service, and a Job that forms three masters with a replica each', () => {
+    const redis = find('StatefulSet', 'hotq-redis');
+    expect(redis.spec.replicas).toBe(6);
+    expect(redis.spec.volumeClaimTemplates[0].metadata.name).toBe('data');
+    const start = redis.spec.template.spec.containers[0].args.join('\n');
+    expectSafeRedis(start);
+    expect(start).toMatch(/--cluster-enabled yes --cluster-config-file \/data\/nodes\.conf/);
+    expect(find('Service', 'hotq-redis').spec.clusterIP).toBe('None');
+    const create = find('Job', 'hotq-redis-cluster-create').spec.template.spec.containers[0].args.join('\n');
+    expect(create).toMatch(/--cluster-replicas 1 --cluster-yes/);
+    expect(create).toMatch(/for i in 0 1 2 3 4 5/);
+  });
+
+  it('runs the real bins on the cluster with the same partition count; only the API waits for a replica', () => {
+    const pods = find('StatefulSet', 'hotq-redis').spec.replicas as number;
+    const counts: string[] = [];
+    for (const name of ['hotq-api', 'hotq-worker']) {
+      const container = find('Deployment', name).spec.template.spec.containers[0];
+      expectRealCommand(container.command);
+      const env = Object.fromEntries((container.env as Array<{ name: string; value: string }>).map((v) => [v.name, v.value]));
+      for (const variable of Object.keys(env)) expect(documented).toContain(variable);
+      if (name === 'hotq-worker') for (const variable of Object.keys(env)) expect(apiOnly).not.toContain(variable);
+      for (const seed of addresses(env.REDIS_CLUSTER_NODES ?? '')) {
+        expect(Number(/^hotq-redis-(\d+)\.hotq-redis$/.exec(seed.host)?.[1])).toBeLessThan(pods);
+        expect(seed.port).toBe(6379);
+      }
+      counts.push(env.HOTQ_PARTITIONS ?? '1');
+    }
+    expect(counts).toEqual(['6', '6']);
+    expect(find('Deployment', 'hotq-api').spec.template.spec.containers[0].env.find((v: { name: string }) => v.name === 'HOTQ_WAIT_REPLICAS')?.value).toBe('1');
+  });
+});
