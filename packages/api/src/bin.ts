@@ -21,6 +21,7 @@ interface Flags {
   redisClusterNodes?: string;
   redisSentinels?: string;
   redisSentinelName?: string;
+  redisSentinelPassword?: string;
   waitReplicas?: string;
   waitReplicasTimeoutMs?: string;
   partitions?: string;
@@ -38,6 +39,7 @@ function wholeNumber(value: string, min: number, max: number): number | null {
 function redisSettings(flags: Flags): { connection: RedisConnection; waitReplicas: number; waitReplicasTimeoutMs: number; partitions: number } {
   const connection = parseRedisConnection({
     url: flags.redisUrl, clusterNodes: flags.redisClusterNodes, sentinels: flags.redisSentinels, sentinelName: flags.redisSentinelName,
+    sentinelPassword: flags.redisSentinelPassword,
   });
   const waitReplicas = flags.waitReplicas === undefined ? 0 : wholeNumber(flags.waitReplicas, 0, 100);
   if (waitReplicas === null) throw new Error(`HOTQ_WAIT_REPLICAS (--wait-replicas) must be a whole number of replicas from 0 to 100 (received ${JSON.stringify(flags.waitReplicas)})`);
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
     .addOption(new Option('--redis-cluster-nodes <host:port,...>', 'seed nodes of a Redis Cluster').env('REDIS_CLUSTER_NODES'))
     .addOption(new Option('--redis-sentinels <host:port,...>', 'sentinels of a Sentinel deployment').env('REDIS_SENTINELS'))
     .addOption(new Option('--redis-sentinel-name <name>', 'the master\'s name the sentinels know (default mymaster)').env('REDIS_SENTINEL_NAME'))
+    .addOption(new Option('--redis-sentinel-password <password>', 'the sentinels\' own password (their requirepass), when they have one').env('REDIS_SENTINEL_PASSWORD'))
     .addOption(new Option('--wait-replicas <n>', 'acknowledge a submission only once n replicas have it (else 503 not_replicated)').env('HOTQ_WAIT_REPLICAS'))
     .addOption(new Option('--wait-replicas-timeout-ms <ms>', 'how long a submission waits for its replicas (default 1000)').env('HOTQ_WAIT_REPLICAS_TIMEOUT_MS'))
     .addOption(new Option('--queue <name>', 'queue name').env('HOTQ_QUEUE').default('jobs'))

@@ -17,7 +17,7 @@ interface Running {
 function run(args: string[], env: Record<string, string | undefined> = {}): Running {
   const clean = { ...process.env };
   for (const name of ['PORT', 'HOST', 'REDIS_URL', 'HOTQ_PREFIX', 'HOTQ_QUEUE', 'HOTQ_API_TOKEN', 'HOTQ_API_READ_TOKEN', 'HOTQ_LOG_LEVEL',
-    'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'HOTQ_WAIT_REPLICAS', 'HOTQ_WAIT_REPLICAS_TIMEOUT_MS', 'HOTQ_PARTITIONS']) delete clean[name];
+    'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'REDIS_SENTINEL_PASSWORD', 'HOTQ_WAIT_REPLICAS', 'HOTQ_WAIT_REPLICAS_TIMEOUT_MS', 'HOTQ_PARTITIONS']) delete clean[name];
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: string[] = [];
   let stderr = '';
@@ -110,6 +110,7 @@ describe('hotq-api', () => {
       [['--redis-cluster-nodes', '127.0.0.1'], {}, /REDIS_CLUSTER_NODES \(--redis-cluster-nodes\) must be a comma-separated list of host:port.*received "127.0.0.1"/],
       [['--redis-sentinels', 'a:99999'], {}, /REDIS_SENTINELS \(--redis-sentinels\) must be/],
       [[], { REDIS_SENTINEL_NAME: 'other' }, /REDIS_SENTINEL_NAME \(--redis-sentinel-name\) must be set only with REDIS_SENTINELS/],
+      [[], { REDIS_SENTINEL_PASSWORD: 'hunter2' }, /REDIS_SENTINEL_PASSWORD \(--redis-sentinel-password\) must be set only with REDIS_SENTINELS/],
       [['--wait-replicas', '-1'], {}, /HOTQ_WAIT_REPLICAS \(--wait-replicas\) must be a whole number of replicas from 0 to 100 \(received "-1"\)/],
       [[], { HOTQ_WAIT_REPLICAS: 'two' }, /HOTQ_WAIT_REPLICAS/],
       [['--wait-replicas', '1', '--wait-replicas-timeout-ms', '0'], {}, /HOTQ_WAIT_REPLICAS_TIMEOUT_MS \(--wait-replicas-timeout-ms\) must be/],

@@ -35,6 +35,8 @@ export type RedisConnection =
     name: string;
     /** The URL whose user, password, TLS (`rediss://`) and database the master is reached with. */
     url: string;
+    /** The password the sentinels themselves ask for (their `requirepass`), when they ask for one. */
+    sentinelPassword?: string;
   };
 
 /**
@@ -51,6 +53,11 @@ export interface RedisConnectionInput {
   sentinels?: string | undefined;
   /** `REDIS_SENTINEL_NAME`: the master's name. Default `mymaster`. */
   sentinelName?: string | undefined;
+  /**
+   * `REDIS_SENTINEL_PASSWORD`: the sentinels' own password (their `requirepass`), when they have
+   * one; the master's and replicas' password is REDIS_URL's.
+   */
+  sentinelPassword?: string | undefined;
 }
 
 /** Where each setting comes from, for messages: the variable and the flag of both commands. */
@@ -59,6 +66,7 @@ const SOURCE = {
   clusterNodes: 'REDIS_CLUSTER_NODES (--redis-cluster-nodes)',
   sentinels: 'REDIS_SENTINELS (--redis-sentinels)',
   sentinelName: 'REDIS_SENTINEL_NAME (--redis-sentinel-name)',
+  sentinelPassword: 'REDIS_SENTINEL_PASSWORD (--redis-sentinel-password)',
 } as const;
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379/0';
@@ -130,11 +138,15 @@ export function parseRedisConnection(input: RedisConnectionInput): RedisConnecti
   const clusterNodes = text(input.clusterNodes, 'clusterNodes');
   const sentinels = text(input.sentinels, 'sentinels');
   const sentinelName = text(input.sentinelName, 'sentinelName');
+  const sentinelPassword = text(input.sentinelPassword, 'sentinelPassword');
   if (clusterNodes !== undefined && sentinels !== undefined) {
     throw new InvalidArgumentError(`${SOURCE.clusterNodes} and ${SOURCE.sentinels}`, 'not both set: a deployment is either a Redis Cluster or a Sentinel deployment');
   }
   if (sentinelName !== undefined && sentinels === undefined) {
     throw new InvalidArgumentError(SOURCE.sentinelName, `set only with ${SOURCE.sentinels}`, sentinelName);
+  }
+  if (sentinelPassword !== undefined && sentinels === undefined) {
+    throw new InvalidArgumentError(SOURCE.sentinelPassword, `set only with ${SOURCE.sentinels}`, '(hidden)');
   }
   if (clusterNodes !== undefined) {
     if (db !== 0) throw new InvalidArgumentError(SOURCE.url, 'database 0 or none with a Redis Cluster (a cluster has only database 0)', masked(url));
@@ -143,14 +155,14 @@ export function parseRedisConnection(input: RedisConnectionInput): RedisConnecti
   if (sentinels !== undefined) {
     const name = sentinelName ?? 'mymaster';
     if (!SENTINEL_NAME.test(name)) throw new InvalidArgumentError(SOURCE.sentinelName, 'at most 128 letters, digits, ".", "_" or "-"', name);
-    return { kind: 'sentinel', sentinels: parseAddresses(sentinels, 'sentinels'), name, url };
+    return { kind: 'sentinel', sentinels: parseAddresses(sentinels, 'sentinels'), name, url, ...(sentinelPassword === undefined ? {} : { sentinelPassword }) };
   }
   return { kind: 'standalone', url };
 }
 
 /**
- * {@link parseRedisConnection} of the variables REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS and
- * REDIS_SENTINEL_NAME in `env` (default `process.env`).
+ * {@link parseRedisConnection} of the variables REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS,
+ * REDIS_SENTINEL_NAME and REDIS_SENTINEL_PASSWORD in `env` (default `process.env`).
  * @public
  */
 export function redisConnectionFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): RedisConnection {
@@ -159,6 +171,7 @@ export function redisConnectionFromEnv(env: Readonly<Record<string, string | und
     clusterNodes: env.REDIS_CLUSTER_NODES,
     sentinels: env.REDIS_SENTINELS,
     sentinelName: env.REDIS_SENTINEL_NAME,
+    sentinelPassword: env.REDIS_SENTINEL_PASSWORD,
   });
 }
 
@@ -194,6 +207,7 @@ export function connectRedis(connection: RedisConnection, options: RedisOptions 
       db: database(url),
       sentinels: connection.sentinels,
       name: connection.name,
+      ...(connection.sentinelPassword === undefined ? {} : { sentinelPassword: connection.sentinelPassword }),
       // A switch of master announced by the sentinels reconnects at once, not at the next failure.
       failoverDetector: true,
       ...(url.protocol === 'rediss:' ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),

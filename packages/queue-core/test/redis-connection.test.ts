@@ -1,7 +1,10 @@
 // The Redis settings of hotq's commands: one parser for REDIS_URL, REDIS_CLUSTER_NODES,
 // REDIS_SENTINELS and REDIS_SENTINEL_NAME, and clients that really reach each kind of deployment.
 import type { Cluster, Redis } from 'ioredis';
-import { startRedisCluster, startRedisSentinel, uniqueName, type RedisCluster, type RedisSentinel } from '@hotq/test-harness';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startRedisCluster, startRedisSentinel, startRedisServer, uniqueName, type RedisCluster, type RedisSentinel } from '@hotq/test-harness';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectRedis, describeRedisConnection, InvalidArgumentError, parseRedisConnection, redisConnectionFromEnv, TaskQueue } from '../src/index.js';
 
@@ -49,6 +52,13 @@ describe('parseRedisConnection', () => {
     expect(thrown).toBeInstanceOf(InvalidArgumentError);
     expect((thrown as Error).message).toMatch(message);
     expect((thrown as Error).message).not.toMatch(/hunter2/);
+  });
+
+  it('reads the sentinels\' own password, only with sentinels, and never shows it', () => {
+    expect(redisConnectionFromEnv({ REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_PASSWORD: 'hunter2' })).toMatchObject({ kind: 'sentinel', sentinelPassword: 'hunter2' });
+    expect(() => parseRedisConnection({ sentinelPassword: 'hunter2' })).toThrow(/REDIS_SENTINEL_PASSWORD \(--redis-sentinel-password\) must be set only with REDIS_SENTINELS.*\(hidden\)/);
+    expect(() => parseRedisConnection({ sentinelPassword: 'hunter2' })).not.toThrow(/hunter2/);
+    expect(describeRedisConnection(parseRedisConnection({ sentinels: 'a:1', sentinelPassword: 'hunter2' }))).not.toMatch(/hunter2/);
   });
 
   it('describes a connection without its password', () => {
@@ -112,6 +122,37 @@ describe('connectRedis', () => {
       expect(await (client as Redis).config('GET', 'port')).toEqual(['port', String(sentinel.master.port)]);
     } finally {
       client.disconnect();
+    }
+  });
+});
+
+describe('connectRedis, sentinels with a password of their own', () => {
+  it('asks the sentinels with REDIS_SENTINEL_PASSWORD, and fails without it', async () => {
+    const master = await startRedisServer();
+    const dir = mkdtempSync(join(tmpdir(), 'hotq-sentinel-auth-'));
+    const configFile = join(dir, 'sentinel.conf');
+    writeFileSync(configFile, `sentinel monitor authed 127.0.0.1 ${master.port} 1\nrequirepass s3ntinel\n`);
+    const sentinel = await startRedisServer({ port: await freePort(), dir, configFile, args: ['--sentinel'] });
+    const sentinels = `127.0.0.1:${sentinel.port}`;
+    try {
+      const client = connectRedis(parseRedisConnection({ sentinels, sentinelName: 'authed', sentinelPassword: 's3ntinel' }), { maxRetriesPerRequest: 1 });
+      try {
+        await roundTrip(client);
+        expect(await (client as Redis).config('GET', 'port')).toEqual(['port', String(master.port)]);
+      } finally {
+        client.disconnect();
+      }
+      const refused = connectRedis(parseRedisConnection({ sentinels, sentinelName: 'authed' }), { maxRetriesPerRequest: 1, lazyConnect: true, sentinelRetryStrategy: () => null });
+      refused.on('error', () => {});
+      try {
+        await expect((refused as Redis).connect()).rejects.toThrow();
+      } finally {
+        refused.disconnect();
+      }
+    } finally {
+      await sentinel.dispose();
+      await master.dispose();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

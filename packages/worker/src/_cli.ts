@@ -82,6 +82,7 @@ export function program(): Command {
     .addOption(new Option('--redis-cluster-nodes <host:port,...>', 'seed nodes of a Redis Cluster').env('REDIS_CLUSTER_NODES'))
     .addOption(new Option('--redis-sentinels <host:port,...>', 'sentinels of a Sentinel deployment').env('REDIS_SENTINELS'))
     .addOption(new Option('--redis-sentinel-name <name>', 'the master\'s name the sentinels know (default mymaster)').env('REDIS_SENTINEL_NAME'))
+    .addOption(new Option('--redis-sentinel-password <password>', 'the sentinels\' own password (their requirepass), when they have one').env('REDIS_SENTINEL_PASSWORD'))
     .addOption(new Option('--queue <name>', 'queue name').env('HOTQ_QUEUE').default(DEFAULTS.queue).argParser(name))
     .addOption(new Option('--prefix <prefix>', 'key prefix').env('HOTQ_PREFIX').default(DEFAULTS.prefix).argParser(name))
     .addOption(new Option('--partitions <n>', 'partitions of the queue, as its API has them (fixed once the queue is used)')
@@ -116,13 +117,15 @@ export function program(): Command {
 export function parse(argv: readonly string[]): CliConfig {
   const command = program();
   command.parse([...argv]);
-  const { redisClusterNodes, redisSentinels, redisSentinelName, ...options } = command.opts<Omit<CliConfig, 'handlers' | 'connection'> & {
-    handlers?: string; redisClusterNodes?: string; redisSentinels?: string; redisSentinelName?: string;
+  const { redisClusterNodes, redisSentinels, redisSentinelName, redisSentinelPassword, ...options } = command.opts<Omit<CliConfig, 'handlers' | 'connection'> & {
+    handlers?: string; redisClusterNodes?: string; redisSentinels?: string; redisSentinelName?: string; redisSentinelPassword?: string;
   }>();
   if (options.handlers === '') command.error('error: option \'--handlers <path>\' needs a path.', { exitCode: 1 });
   let connection: RedisConnection;
   try {
-    connection = parseRedisConnection({ url: options.redisUrl, clusterNodes: redisClusterNodes, sentinels: redisSentinels, sentinelName: redisSentinelName });
+    connection = parseRedisConnection({
+      url: options.redisUrl, clusterNodes: redisClusterNodes, sentinels: redisSentinels, sentinelName: redisSentinelName, sentinelPassword: redisSentinelPassword,
+    });
   } catch (error) {
     // A deployment that cannot be: a usage error, exit 2 (the message names the variable and the flag).
     return command.error(`error: ${(error as Error).message}`, { exitCode: 2, code: 'hotq.invalidRedisDeployment' });

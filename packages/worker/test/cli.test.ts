@@ -85,6 +85,7 @@ describe('hotq-worker', () => {
       [['--redis-cluster-nodes', 'nodes.example'], {}, /REDIS_CLUSTER_NODES \(--redis-cluster-nodes\) must be a comma-separated list of host:port.*received "nodes.example"/],
       [['--redis-sentinels', '127.0.0.1:26379,'], {}, /REDIS_SENTINELS \(--redis-sentinels\) must be .*an empty item/],
       [['--redis-sentinel-name', 'other'], {}, /REDIS_SENTINEL_NAME \(--redis-sentinel-name\) must be set only with REDIS_SENTINELS/],
+      [['--redis-sentinel-password', 'hunter2'], {}, /REDIS_SENTINEL_PASSWORD \(--redis-sentinel-password\) must be set only with REDIS_SENTINELS/],
     ];
     const refusals = cases.map(([args, env]) => spawnWorker(['--redis-url', trapUrl, ...args], env));
     children.push(...refusals);

@@ -12,7 +12,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const require = createRequire(import.meta.url);
 const documented = new Set([
   'REDIS_URL', 'HOTQ_PREFIX', 'HOTQ_QUEUE', 'PORT', 'HOST', 'HOTQ_API_TOKEN', 'HOTQ_API_READ_TOKEN', 'HOTQ_CONCURRENCY',
-  'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'HOTQ_WAIT_REPLICAS', 'HOTQ_WAIT_REPLICAS_TIMEOUT_MS', 'HOTQ_PARTITIONS',
+  'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'REDIS_SENTINEL_PASSWORD', 'HOTQ_WAIT_REPLICAS', 'HOTQ_WAIT_REPLICAS_TIMEOUT_MS', 'HOTQ_PARTITIONS',
 ]);
 // Only the API submits: the durability option is the API's.
 const apiOnly = new Set(['HOTQ_WAIT_REPLICAS', 'HOTQ_WAIT_REPLICAS_TIMEOUT_MS', 'HOTQ_API_TOKEN', 'HOTQ_API_READ_TOKEN']);
