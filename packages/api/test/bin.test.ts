@@ -35,6 +35,15 @@ function run(args: string[], env: Record<string, string | undefined> = {}): Runn
   return { child, stdout, stderr: () => stderr, exit };
 }
 
+/** Waits until /readyz answers 200 (Redis reached). */
+async function ready(url: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await fetch(`${url}/readyz`)).status !== 200) {
+    if (Date.now() > deadline) throw new Error(`${url}/readyz did not answer 200 within 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 async function listening(running: Running): Promise<string> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
@@ -129,6 +138,8 @@ describe('hotq-api', () => {
     const common = ['--port', '0', '--redis-url', inject('redisUrl'), '--queue', uniqueName('q'), '--prefix', uniqueName('p')];
     const six = run(common, { HOTQ_PARTITIONS: '6' });
     const url = await listening(six);
+    // Listening comes before Redis is reached: a busy machine may answer 503 for a moment.
+    await ready(url);
     const stats = (await (await fetch(`${url}/stats`)).json()) as { partitionCount: number };
     expect(stats.partitionCount).toBe(6);
     six.child.kill('SIGTERM');
