@@ -84,6 +84,27 @@ describe('GET /events', () => {
     stream.close();
   });
 
+  it('pushes the jobs a schedule makes inside a reserve, which no API announces', async () => {
+    // A concurrency limit of 1, held by a running job: the occurrences a reserve makes stay queued,
+    // so only their creation can tell a list about them.
+    expect((await call(api.base, 'PUT', '/limits/type/tick', { body: { concurrency: 1 } })).status).toBe(200);
+    await call(api.base, 'POST', '/jobs', { body: { type: 'tick' } });
+    const holder = await consumer.take();
+    const stream = await openEvents(`${api.base}/events`);
+    expect((await call(api.base, 'PUT', '/schedules/pushed', { body: { job: { type: 'tick' }, everyMs: 1_000 } })).status).toBe(201);
+    const made = await waitFor(async () => {
+      await consumer.queue.reserve({ count: 1, consumer: 'test-worker' });
+      const queued = (await call(api.base, 'GET', '/jobs?status=queued&type=tick')).body.jobs as Array<{ id: string; schedule?: unknown }>;
+      return queued.find((job) => job.schedule !== undefined);
+    }, 'an occurrence held back by the limit', 5_000);
+    const seen = await readUntil(stream, (events) => lastStatuses(events).get(made.id) === 'queued');
+    expect(lastStatuses(seen).get(made.id)).toBe('queued');
+    stream.close();
+    expect((await call(api.base, 'DELETE', '/schedules/pushed')).status).toBe(200);
+    expect((await call(api.base, 'DELETE', '/limits/type/tick')).status).toBe(200);
+    await consumer.succeed(holder, null);
+  });
+
   it('sends the newest 50 jobs of a busy moment whole and the rest as id and status, newest first', async () => {
     const stream = await openEvents(`${api.base}/events`);
     const batch = await call(api.base, 'POST', '/jobs/batch', { body: { jobs: Array.from({ length: 120 }, (_, i) => ({ type: 'echo', params: { i } })) } });

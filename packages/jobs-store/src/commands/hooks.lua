@@ -157,6 +157,9 @@ function H.put(id, ctx)
   redis.call('ZADD', type_key(v.type), 0, id)
   new_types[v.type] = true
   index_status(id, nil, status)
+  -- An occurrence of a schedule is made inside a reserve, by no client that could announce it: its
+  -- creation is sent to the queue's watchers here (the reserve looks at the watched mark anyway).
+  if ctx.schedule then publish('{"created":[["' .. id .. '","' .. status .. '"]]}') end
   return nil
 end
 
