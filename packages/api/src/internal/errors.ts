@@ -140,7 +140,7 @@ export function errorHandler(logger: Logger, limit: string | number): ErrorReque
   return (error: unknown, req, res, _next) => {
     const apiError = toApiError(error, limit);
     if (apiError.status >= 500) {
-      // The request's log line carries the cause (pino-http logs `res.err`): still one line per request.
+      // The request's log line carries the cause (requestLogger logs `res.err`): still one line per request.
       // Our own faults with their stack; outages with the message only.
       const cause = apiError.code === 'internal_error' ? error : { message: (error as Error)?.message ?? String(error) };
       Object.assign(res, { err: cause });

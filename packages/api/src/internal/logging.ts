@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { pino, type Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -13,31 +11,38 @@ export function redactUrl(url: string): string {
 
 /**
  * One log line per request, at info (warn for 503, error for other 5xx): method, URL without tokens, status, time,
- * request id. Never headers (Authorization), bodies or results.
+ * request id. Never headers (Authorization), bodies or results. The line is built when the answer
+ * ends, from a handful of fields: no logger per request (a child logger and its serializers were a
+ * tenth of the API's CPU per submission), in the shape pino-http wrote before.
  */
 export function requestLogger(logger: Logger): RequestHandler {
-  const middleware = pinoHttp({
-    logger,
-    quietReqLogger: true,
-    genReqId: (req: IncomingMessage, res: ServerResponse) => {
-      const given = req.headers['x-request-id'];
-      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    serializers: {
-      req: (req: { id?: unknown; method?: string; url?: string; raw?: Request }) => ({
-        id: req.id,
-        method: req.method,
-        url: redactUrl(req.raw?.originalUrl ?? req.url ?? ''),
-      }),
-      res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-      err: pino.stdSerializers.err,
-    },
-    // Redis outages are the operator's news, not a bug: warn. Our own faults: error.
-    customLogLevel: (_req, res, error) => (res.statusCode === 503 ? 'warn' : error || res.statusCode >= 500 ? 'error' : 'info'),
-    customSuccessMessage: (req, res) => `${req.method} ${res.statusCode}`,
-    customErrorMessage: (req, res) => `${req.method} ${res.statusCode}`,
-  });
-  return middleware as unknown as RequestHandler;
+  const log = logger.child({}, { serializers: { err: pino.stdSerializers.err } });
+  return (req, res, next) => {
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', id);
+    const started = Date.now();
+    const done = (error?: unknown): void => {
+      res.removeListener('close', done);
+      res.removeListener('finish', done);
+      res.removeListener('error', done);
+      const status = res.statusCode;
+      // errorHandler leaves the cause of a 5xx on res.err for this line.
+      const cause = error ?? (res as { err?: unknown }).err;
+      // Redis outages are the operator's news, not a bug: warn. Our own faults: error.
+      const level = status === 503 ? 'warn' : cause !== undefined || status >= 500 ? 'error' : 'info';
+      if (!log.isLevelEnabled(level)) return;
+      const line: Record<string, unknown> = {
+        reqId: id, req: { id, method: req.method, url: redactUrl(req.originalUrl ?? req.url) }, res: { statusCode: status }, responseTime: Date.now() - started,
+      };
+      if (cause !== undefined || status >= 500) line.err = cause ?? new Error(`failed with status code ${status}`);
+      log[level](line, `${req.method} ${status}`);
+    };
+    res.on('close', done);
+    res.on('finish', done);
+    res.on('error', done);
+    // Tells errorHandler that this line will carry a 5xx's cause.
+    (res as { log?: Logger }).log = log;
+    next();
+  };
 }
