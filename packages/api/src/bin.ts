@@ -154,10 +154,12 @@ async function main(): Promise<void> {
     retryStrategy: (times) => Math.min(100 * times, 2_000),
     connectionName: 'hotq-api',
     // Commands of requests served in the same turn of the event loop leave in one write: under load
-    // that saves a system call (and Redis a read) per request (decision 0014). Not on a cluster:
-    // ioredis's automatic pipelines there keep going to a node that answered MOVED after a master
-    // restarted, and the API would answer 503 until restarted itself (decision 0021).
-    enableAutoPipelining: settings.connection.kind !== 'cluster',
+    // that saves a system call (and Redis a read) per request (decision 0014). On one server only:
+    // on a cluster ioredis's automatic pipelines keep going to a node that answered MOVED after a
+    // master restarted (decision 0021), and across a Sentinel failover a pipeline in flight when
+    // the master died can stay pending for good, holding back every later command: either way the
+    // API would answer 503 until restarted itself (decision 0018).
+    enableAutoPipelining: settings.connection.kind === 'standalone',
   });
   let redisUp = false;
   let loggedDown = false;
