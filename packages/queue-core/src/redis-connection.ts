@@ -184,6 +184,36 @@ function credentials(url: URL): Pick<RedisOptions, 'username' | 'password' | 'tl
   };
 }
 
+/** How long a Sentinel client may go on reconnecting before it starts over. */
+const STUCK_MS = 10_000;
+
+/**
+ * Makes a Sentinel client that has been reconnecting for 10 s in a row start over (a fresh connect
+ * asks the sentinels again). Under load a failover now and then left a client reconnecting for good
+ * while other clients of the same deployment came back within seconds. A client its owner closed
+ * (`quit`, `disconnect`: status `end`) is left alone, and the check stops with it.
+ */
+function restartWhenStuck(client: Redis): Redis {
+  let since: number | undefined;
+  const timer = setInterval(() => {
+    const { status } = client;
+    if (status === 'end') {
+      clearInterval(timer);
+      return;
+    }
+    if (status !== 'reconnecting' && status !== 'connecting' && status !== 'connect') {
+      since = undefined;
+      return;
+    }
+    since ??= Date.now();
+    if (Date.now() - since < STUCK_MS) return;
+    since = Date.now();
+    client.disconnect(true);
+  }, 1_000);
+  timer.unref();
+  return client;
+}
+
 /** After a failover the old master may still answer as a replica: reconnect, to find the new one. */
 function reconnectOnReadonly(error: Error): 1 | false {
   return /^READONLY/.test(error.message) ? 1 : false;
@@ -202,7 +232,7 @@ export function connectRedis(connection: RedisConnection, options: RedisOptions 
   const url = parseUrl(connection.url);
   if (connection.kind === 'standalone') return new Redis(connection.url, { reconnectOnError: reconnectOnReadonly, ...options });
   if (connection.kind === 'sentinel') {
-    return new Redis({
+    return restartWhenStuck(new Redis({
       ...credentials(url),
       db: database(url),
       sentinels: connection.sentinels,
@@ -213,7 +243,7 @@ export function connectRedis(connection: RedisConnection, options: RedisOptions 
       ...(url.protocol === 'rediss:' ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
       reconnectOnError: reconnectOnReadonly,
       ...options,
-    });
+    }));
   }
   const { enableOfflineQueue, enableAutoPipelining, retryStrategy, ...nodeOptions } = options;
   const clusterOptions: ClusterOptions = {
