@@ -1,5 +1,6 @@
 // The schedule commands: `hotq schedules [ls]`, `get`, `set`, `pause`, `resume`, `run`, `rm`, over the
 // /schedules routes (docs/decisions/0019).
+import type { JobSchedule } from '@hotq/jobs-store';
 import { InvalidArgumentError } from 'commander';
 import { EXIT, usage, type Subject } from './client.js';
 import type { Context } from './context.js';
@@ -8,25 +9,8 @@ import { plainRows, table, until, type JobView } from './format.js';
 import { waitAndReport } from './jobs.js';
 import { readParams } from './params.js';
 
-/** A schedule as the API answers it. */
-export interface ScheduleView {
-  id: string;
-  job: { type: string; params: Record<string, unknown>; maxAttempts: number; timeoutMs: number | null; priority: number };
-  cron: string | null;
-  tz: string | null;
-  everyMs: number | null;
-  startAt: string | null;
-  endAt: string | null;
-  limit: number | null;
-  misfire: 'skip' | 'one' | { max: number };
-  overlap: 'skip' | 'allow';
-  paused: boolean;
-  ended: boolean;
-  nextAt: string | null;
-  lastDueAt: string | null;
-  lastJobId: string | null;
-  count: number;
-}
+/** A schedule as the API answers it (jobs-store's JobSchedule). */
+export type ScheduleView = JobSchedule;
 
 const path = (id: string, rest = ''): string => `/schedules/${encodeURIComponent(id)}${rest}`;
 const about = (id: string, command: string): Subject => ({ schedule: id, feature: `hotq schedules ${command}` });

@@ -1,3 +1,5 @@
+import type { JobSchedule } from '@hotq/jobs-store';
+
 /** A job as the API answers it. */
 export interface Job {
   id: string;
@@ -55,25 +57,8 @@ export interface WorkerInfo {
   lastBeatAt: string;
 }
 
-/** A schedule as the API answers it (GET /schedules). */
-export interface Schedule {
-  id: string;
-  job: { type: string; params: Record<string, unknown>; maxAttempts: number; timeoutMs: number | null; priority: number };
-  cron: string | null;
-  tz: string | null;
-  everyMs: number | null;
-  startAt: string | null;
-  endAt: string | null;
-  limit: number | null;
-  misfire: 'skip' | 'one' | { max: number };
-  overlap: 'skip' | 'allow';
-  paused: boolean;
-  ended: boolean;
-  nextAt: string | null;
-  lastDueAt: string | null;
-  lastJobId: string | null;
-  count: number;
-}
+/** A schedule as the API answers it (GET /schedules): jobs-store's JobSchedule. */
+export type Schedule = JobSchedule;
 
 // The statuses themselves come from the API (the keys of GET /stats's counts, in lifecycle order: see
 // checkAccess), so the page follows the API's list. These three end a job, whatever else is added.
