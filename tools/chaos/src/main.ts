@@ -88,7 +88,7 @@ log(cluster
   : `redis-server on ${redisServer.url}, appendonly yes, appendfsync ${APPENDFSYNC}${PARTITIONS > 1 ? `; the queue in ${PARTITIONS} partitions` : ''}; ${JOBS} jobs`);
 let api: ApiProcess = await startApi(redisServer.url, QUEUE, { env: deployment });
 /** The key base of each partition, as the API reports it (one: `{hotq:chaos}`). */
-const keyBases = ((await (await fetch(`${api.base}/stats?partitions=true`)).json()) as { partitions: Array<{ keyBase: string }> }).partitions.map((p) => p.keyBase);
+const keyBases = (await readUntilAnswered<{ partitions: Array<{ keyBase: string }> }>('/stats?partitions=true')).partitions.map((p) => p.keyBase);
 if (!PLAIN) {
   await setLimit('type/quick', { rate: { count: QUICK_RATE, perMs: 1_000 } });
   await setLimit('type/slow', { concurrency: SLOW_CONCURRENCY });
@@ -265,6 +265,20 @@ function mergeCommitLogs(byMaster: CommitLog[][]): CommitLog {
 async function setLimit(path: string, body: unknown): Promise<void> {
   const response = await fetch(`${api.base}/limits/${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (response.status !== 200) throw new Error(`PUT /limits/${path} answered ${response.status}: ${await response.text()}`);
+}
+
+/**
+ * A GET of the API until it answers 200: it prints "listening" before it has reached Redis, and on
+ * a busy machine a first read may still get 503. Gives up after 30 s.
+ */
+async function readUntilAnswered<T>(path: string): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const response = await fetch(`${api.base}${path}`).catch(() => undefined);
+    if (response?.status === 200) return (await response.json()) as T;
+    if (Date.now() > deadline) throw new Error(`GET ${path} did not answer 200 within 30 s (last: ${response?.status ?? 'no answer'})`);
+    await sleep(200);
+  }
 }
 
 /** Sends a request to whichever API runs until it answers (503 and no answer are tried again), one of `expected`. */
