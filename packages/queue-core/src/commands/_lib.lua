@@ -307,26 +307,26 @@ local function revoke_lease(id, key, fields, writes)
   write_message(key, fields, writes)
 end
 
--- A leased message that someone asked to stop ends here, through the cancel hook.
-local function end_cancelled(id, key, token, attempt, reason, vars, record)
+-- A leased message that someone asked to stop ends here, through the cancel hook. `waited_on`: its
+-- field N, which the caller read with its others (something waits on it).
+local function end_cancelled(id, key, token, attempt, reason, vars, record, waited_on)
   local ctx = { token = token, attempt = attempt, reason = reason, vars = vars, record = record }
   call_hook('cancel', id, ctx)
   redis.call('ZREM', K_LEASED, id)
   redis.call('SREM', K_CANCEL, id)
-  -- Read before the end, which deletes the hash unless the hooks keep records.
-  local waited_on = redis.call('HGET', key, 'N') == '1'
   end_message(id, key, ctx.writes, 'cancelled')
-  if waited_on then settle_waiters(id, 'cancelled') end
+  if waited_on == '1' then settle_waiters(id, 'cancelled') end
 end
 
 -- Moves a message whose lease is held (or just expired) to the dead set, calling the dead hook.
-local function bury(id, key, attempt, token, reason, vars, record)
+-- `waited_on` as for end_cancelled.
+local function bury(id, key, attempt, token, reason, vars, record, waited_on)
   local ctx = { token = token, attempt = attempt, reason = reason, vars = vars, record = record }
   call_hook('dead', id, ctx)
   revoke_lease(id, key, { 'R', reason, 'E', '1', 'O', 'dead' }, ctx.writes)
   redis.call('ZADD', K_DEAD, NOW, id)
   tally('dead', 1)
-  if redis.call('HGET', key, 'N') == '1' then settle_waiters(id, 'dead') end
+  if waited_on == '1' then settle_waiters(id, 'dead') end
 end
 
 -- Acknowledges one lease: hook first (reads only were done before), then the queue's own writes.

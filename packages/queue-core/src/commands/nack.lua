@@ -9,7 +9,7 @@
 ]]
 local id, token = ARGV[2], ARGV[3]
 local delay, force_dead, reason = tonumber(ARGV[4]), ARGV[5] == '1', ARGV[6]
-local key, fields, record = held_lease(id, token, { 'A', 'M', 'K', 'Y', 'L', 'S' })
+local key, fields, record = held_lease(id, token, { 'A', 'M', 'K', 'Y', 'L', 'S', 'N' })
 if key == nil then return 'stale' end
 local attempt, max = tonumber(fields[2]) or 0, tonumber(fields[3]) or 1
 local prio, group = fields[5], fields[6]
@@ -17,11 +17,11 @@ local vars = decode_vars(ARGV[7])
 free_slots(id, fields[4])
 if redis.call('SISMEMBER', K_CANCEL, id) == 1 then
   -- A stop was asked for while it ran: honour it rather than retry or dead-letter it.
-  end_cancelled(id, key, token, attempt, 'cancelled while running', vars, record)
+  end_cancelled(id, key, token, attempt, 'cancelled while running', vars, record, fields[8])
   return 'cancelled'
 end
 if force_dead or attempt >= max then
-  bury(id, key, attempt, token, reason, vars, record)
+  bury(id, key, attempt, token, reason, vars, record, fields[8])
   trim_dead(tonumber(ARGV[8]))
   return 'dead'
 end

@@ -90,14 +90,14 @@ end
 local expired = redis.call('ZRANGEBYSCORE', K_LEASED, '-inf', NOW, 'LIMIT', 0, 100)
 for _, id in ipairs(expired) do
   local key = job_key(id)
-  local fields, record = read_message(key, { 'A', 'M', 'T', 'K', 'Y', 'L', 'S' })
+  local fields, record = read_message(key, { 'A', 'M', 'T', 'K', 'Y', 'L', 'S', 'N' })
   local attempt, max, token = tonumber(fields[1]) or 0, tonumber(fields[2]) or 1, fields[3]
   free_slots(id, fields[4])
   if redis.call('SISMEMBER', K_CANCEL, id) == 1 then
     -- Asked to stop and its consumer vanished: end it as cancelled rather than run it again.
-    end_cancelled(id, key, token, attempt, 'lease expired after cancellation', nil, record)
+    end_cancelled(id, key, token, attempt, 'lease expired after cancellation', nil, record, fields[8])
   elseif attempt >= max then
-    bury(id, key, attempt, token, 'lease expired on the last attempt (' .. attempt .. ' of ' .. max .. ')', {}, record)
+    bury(id, key, attempt, token, 'lease expired on the last attempt (' .. attempt .. ' of ' .. max .. ')', {}, record, fields[8])
     trim_dead(dead_retention)
   else
     local ctx = { token = token, attempt = attempt, reason = 'lease expired', record = record }
