@@ -1,17 +1,17 @@
 import { JobsStore, type JobMessage } from '@hotq/jobs-store';
 import { duplicateClient, TaskQueue } from '@hotq/queue-core';
-import express, { type RequestHandler } from 'express';
+import express from 'express';
 import type { Cluster, Redis } from 'ioredis';
-import helmet from 'helmet';
 import { pino } from 'pino';
 import type { CreateAppOptions, HotqApp } from './create-app-options.js';
-import { checkAuthConfig, createAuth } from './internal/auth.js';
+import { authMiddleware, checkAuthConfig, createAuth } from './internal/auth.js';
 import type { AppContext } from './internal/context.js';
 import { errorHandler, notFoundHandler } from './internal/errors.js';
 import { requestLogger } from './internal/logging.js';
 import { ApiMetrics } from './internal/metrics.js';
 import { createRedisCall } from './internal/redis-call.js';
-import { bodyReader, type Route } from './internal/route.js';
+import { routeFront, type Route } from './internal/route.js';
+import { securityHeaders } from './internal/security-headers.js';
 import { batchRoutes } from './internal/routes/batch.js';
 import { dashboardRoutes } from './internal/routes/dashboard.js';
 import { jobEventRoutes } from './internal/routes/job-events.js';
@@ -130,9 +130,11 @@ export function createApp(options: CreateAppOptions): HotqApp {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.set('json escape', true);
-  app.use(helmet());
-  app.use(requestLogger(logger));
-  app.use(countRequests(ctx.metrics));
+  app.use(securityHeaders());
+  app.use(requestLogger(logger, (req, res, seconds) => {
+    const route = typeof res.locals.operationId === 'string' ? res.locals.operationId : 'unmatched';
+    ctx.metrics.requestDone(route, req.method, res.statusCode, seconds);
+  }));
 
   const auth = createAuth({ apiToken, readToken });
   const routes: Route[] = [
@@ -140,17 +142,10 @@ export function createApp(options: CreateAppOptions): HotqApp {
     ...systemRoutes(ctx, Math.min(commandTimeoutMs, 2_000)), ...limitRoutes(ctx), ...dashboardRoutes(),
   ];
   for (const { operation, handle } of routes) {
-    const named: RequestHandler = (_req, res, next) => {
-      res.locals.operationId = operation.operationId;
-      next();
-    };
-    const authenticate = auth({ public: operation.public === true, queryToken: operation.queryToken === true });
-    app[operation.method](operation.path, named, authenticate, ...bodyReader(operation, bodyLimit), async (req, res) => {
-      await handle(req, res);
-    });
+    app[operation.method](operation.path, ...routeFront(operation, bodyLimit, auth), handle);
   }
   // Anything else: authenticate first (an unknown path tells nothing to a stranger), then 404.
-  app.use(auth({}), notFoundHandler);
+  app.use(authMiddleware(auth, {}), notFoundHandler);
   app.use(errorHandler(logger, bodyLimit));
 
   app.close = async () => {
@@ -160,18 +155,6 @@ export function createApp(options: CreateAppOptions): HotqApp {
     storeRedis?.disconnect();
   };
   return app;
-}
-
-/** Counts answered requests by operation, method and status; times them. */
-function countRequests(metrics: ApiMetrics): RequestHandler {
-  return (req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.on('close', () => {
-      const route = typeof res.locals.operationId === 'string' ? res.locals.operationId : 'unmatched';
-      metrics.requestDone(route, req.method, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
-    });
-    next();
-  };
 }
 
 /** A connection like `redis` whose commands wait (offline queue on) while it connects. */

@@ -54,33 +54,43 @@ export interface RouteAuth {
   queryToken?: boolean;
 }
 
+/** Says whether a request may pass a route: undefined when it may, else the 401 or 403 to answer. */
+export type AuthCheck = (req: Request, route: RouteAuth) => ApiError | undefined;
+
 /**
- * Authentication, the first handler of every route (and of the not-found fallback), so it runs
- * before anything reads or validates the request. With no token configured every request passes.
+ * Authentication, run first for every route (and for the not-found fallback), so it runs before
+ * anything reads or validates the request. With no token configured every request passes.
  * Otherwise: the full token may do anything; the read token only GET and HEAD (403 for the rest); no
  * token or a wrong one is 401 with `WWW-Authenticate`.
  */
-export function createAuth(config: AuthConfig): (route: RouteAuth) => RequestHandler {
+export function createAuth(config: AuthConfig): AuthCheck {
   const full = config.apiToken === undefined ? undefined : digest(config.apiToken);
   const read = config.readToken === undefined ? undefined : digest(config.readToken);
-  return (route) => (req, _res, next) => {
-    if (full === undefined || route.public) return next();
+  return (req, route) => {
+    if (full === undefined || route.public) return undefined;
     const token = presentedToken(req, route.queryToken === true);
     if (token === undefined || token === '') {
-      return next(new ApiError('unauthorized', 'a token is required: send Authorization: Bearer <token>', undefined, {
+      return new ApiError('unauthorized', 'a token is required: send Authorization: Bearer <token>', undefined, {
         'WWW-Authenticate': 'Bearer realm="hotq"',
-      }));
+      });
     }
     // Compare with both, always, so timing does not tell which one matched.
     const isFull = matches(token, full);
     const isRead = matches(token, read);
-    if (isFull) return next();
+    if (isFull) return undefined;
     if (isRead) {
-      if (READ_METHODS.has(req.method)) return next();
-      return next(new ApiError('forbidden', `the read-only token cannot ${req.method} ${req.path}; use the full token`));
+      if (READ_METHODS.has(req.method)) return undefined;
+      return new ApiError('forbidden', `the read-only token cannot ${req.method} ${req.path}; use the full token`);
     }
-    return next(new ApiError('unauthorized', 'the token is not valid', undefined, {
+    return new ApiError('unauthorized', 'the token is not valid', undefined, {
       'WWW-Authenticate': 'Bearer realm="hotq", error="invalid_token"',
-    }));
+    });
+  };
+}
+
+/** The check as a middleware of its own (the not-found fallback). */
+export function authMiddleware(check: AuthCheck, route: RouteAuth): RequestHandler {
+  return (req, _res, next) => {
+    next(check(req, route));
   };
 }

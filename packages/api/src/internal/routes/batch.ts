@@ -3,7 +3,7 @@ import type { AppContext } from '../context.js';
 import { announceCreated, jobBody, submittedJob } from '../context.js';
 import { ApiError, dependencyRefusal, invalidField } from '../errors.js';
 import * as op from '../operations.js';
-import { route, type Route } from '../route.js';
+import { route, sendWriteAnswer, type Route } from '../route.js';
 
 /** POST /jobs/batch: many submissions, validated as a whole, written in one script call. */
 export function batchRoutes(ctx: AppContext): Route[] {
@@ -43,7 +43,7 @@ export function batchRoutes(ctx: AppContext): Route[] {
       for (const [index, put] of puts.entries()) {
         if (put.outcome !== 'refused' && put.outcome !== 'exists') metrics.jobSubmitted(prepared[index]?.job.type ?? '');
       }
-      res.status(201).json({ jobs: answers.map((job) => jobBody(job as Job)) });
+      sendWriteAnswer(res, 201, { jobs: answers.map((job) => jobBody(job as Job)) });
       announceCreated(ctx, puts.flatMap((put, index) => (put.outcome !== 'refused' && put.outcome !== 'exists' ? [answers[index] as Job] : [])));
     }),
   ];

@@ -3,7 +3,7 @@ import type { AppContext } from '../context.js';
 import { announceCreated, jobBody, submittedJob } from '../context.js';
 import { ApiError, dependencyRefusal } from '../errors.js';
 import * as op from '../operations.js';
-import { route, type Route } from '../route.js';
+import { route, sendWriteAnswer, type Route } from '../route.js';
 
 /** POST /jobs, GET /jobs, GET /jobs/:id, GET /jobs/:id/result, DELETE /jobs/:id, POST /jobs/:id/retry. */
 export function jobRoutes(ctx: AppContext): Route[] {
@@ -36,7 +36,8 @@ export function jobRoutes(ctx: AppContext): Route[] {
       const job = submittedJob(submission.job, put.outcome) ?? await find(submission.id);
       if (!job) throw new Error(`job ${submission.id} was queued (${put.outcome}) but its record cannot be read`);
       if (put.outcome !== 'exists') metrics.jobSubmitted(job.type);
-      res.status(201).location(`/jobs/${job.id}`).json(jobBody(job));
+      res.location(`/jobs/${job.id}`);
+      sendWriteAnswer(res, 201, jobBody(job));
       if (put.outcome !== 'exists') announceCreated(ctx, [job]);
     }),
 
