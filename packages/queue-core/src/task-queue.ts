@@ -750,7 +750,7 @@ export class TaskQueue<T = unknown> {
    */
   private async runAndWait(name: ScriptName, args: (string | number)[]): Promise<{ reply: string[]; replicas: number }> {
     await this.checkLayout();
-    const work = this.scripts.runAndWait(this.connectionForPuts(), name, this.keys.fixed, [this.keys.base, ...args], this.waitReplicas, this.waitReplicasTimeoutMs);
+    const work = this.scripts.runAndWait(this.connectionForPuts(), name, this.keys.declared, [this.keys.base, ...args], this.waitReplicas, this.waitReplicasTimeoutMs);
     try {
       const { reply, replicas } = await withTimeout(work, this.timeoutMs + this.waitReplicasTimeoutMs, name);
       return { reply: reply as string[], replicas };
@@ -763,7 +763,7 @@ export class TaskQueue<T = unknown> {
   private async run(name: ScriptName, args: (string | number)[]): Promise<unknown> {
     await this.checkLayout();
     try {
-      return await withTimeout(this.scripts.run(this.redis, name, this.keys.fixed, [this.keys.base, ...args]), this.timeoutMs, name);
+      return await withTimeout(this.scripts.run(this.redis, name, this.keys.declared, [this.keys.base, ...args]), this.timeoutMs, name);
     } catch (error) {
       if (error instanceof QueueError) throw error;
       // A Lua error (usually in caller-supplied hooks) surfaces with the script's name.

@@ -2,7 +2,9 @@
   Shared by every TaskQueue function; it follows the caller's hooks chunk (which defines HOOKS) in
   the library that _scripts.ts composes, and precedes the commands.
 
-  KEYS (the same for every script, all in the queue's hash tag):
+  Keys (the same for every script, all in the queue's hash tag, named `<base>:<name>` from ARGV[1];
+  a call declares one key, the base itself, which has the same hash tag, so that Redis Cluster
+  routes it to the queue's slot: fourteen declared keys were most of the bytes of a put's command):
     1 ready    LIST  ids waiting, FIFO (RPUSH in, LPOP out)
     2 delayed  ZSET  id -> due time (ms)
     3 leased   ZSET  id -> lease expiry (ms)
@@ -57,11 +59,12 @@ local rate_count, run_count = {}, {}
 
 -- The start of every call: its keys, Redis server time (so every consumer shares one clock), and the
 -- hooks' own per-call state.
-local function begin(keys, args)
-  K_READY, K_DELAYED, K_LEASED, K_DEAD = keys[1], keys[2], keys[3], keys[4]
-  K_PAUSED, K_CANCEL, K_STATS, K_WAKE, K_WAITERS = keys[5], keys[6], keys[7], keys[8], keys[9]
-  K_LIMITS, K_GROUPS, K_PRIO, K_SCHEDULES, K_BLOCKED = keys[10], keys[11], keys[12], keys[13], keys[14]
+local function begin(_, args)
   BASE = args[1]
+  local b = BASE .. ':'
+  K_READY, K_DELAYED, K_LEASED, K_DEAD = b .. 'ready', b .. 'delayed', b .. 'leased', b .. 'dead'
+  K_PAUSED, K_CANCEL, K_STATS, K_WAKE, K_WAITERS = b .. 'paused', b .. 'cancel', b .. 'stats', b .. 'wake', b .. 'waiters'
+  K_LIMITS, K_GROUPS, K_PRIO, K_SCHEDULES, K_BLOCKED = b .. 'limits', b .. 'groups', b .. 'prio', b .. 'schedules', b .. 'blocked'
   local t = redis.call('TIME')
   NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   cancel_pending = nil
