@@ -172,6 +172,27 @@ describe('the rest', () => {
     expect(answer.headers.get('x-powered-by')).toBeNull();
   });
 
+  it('sets the same security headers on a submission, a read and a 404, and escapes <, > and & in a submission\'s answer', async () => {
+    const posted = await call(api.base, 'POST', '/jobs', { body: { type: 'headers', params: { html: '<b>&</b>' } } });
+    expect(posted.status).toBe(201);
+    const read = await call(api.base, 'GET', `/jobs/${(posted.body as { id: string }).id}`);
+    const missing = await call(api.base, 'GET', '/nope');
+    const security = ['content-security-policy', 'strict-transport-security', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'cross-origin-opener-policy'];
+    for (const name of security) {
+      expect(posted.headers.get(name), name).toBeTruthy();
+      expect(read.headers.get(name), name).toBe(posted.headers.get(name));
+      expect(missing.headers.get(name), name).toBe(posted.headers.get(name));
+    }
+    // Written by hand (no ETag on a write's answer), it must read like res.json's.
+    expect(posted.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(Number(posted.headers.get('content-length'))).toBe(Buffer.byteLength(posted.text));
+    expect(posted.headers.get('location')).toBe(`/jobs/${(posted.body as { id: string }).id}`);
+    expect(posted.headers.get('etag')).toBeNull();
+    expect(posted.text).toContain('\\u003cb\\u003e\\u0026\\u003c/b\\u003e');
+    expect((posted.body as { params: unknown }).params).toEqual({ html: '<b>&</b>' });
+    expect(read.headers.get('etag')).toBeTruthy();
+  });
+
   it('answers a malformed path escape with 400, not 500', async () => {
     const answer = await call(api.base, 'GET', '/jobs/%E0%A4%A/result');
     expect(answer.status).toBe(400);
