@@ -4,7 +4,8 @@
 
   Keys (the same for every script, all in the queue's hash tag, named `<base>:<name>` from ARGV[1];
   a call declares one key, the base itself, which has the same hash tag, so that Redis Cluster
-  routes it to the queue's slot: fourteen declared keys were most of the bytes of a put's command):
+  routes it to the queue's slot without fourteen key names in every command; the names here must
+  match `queueKeys` in _keys.ts, which reads the same keys outside scripts):
     1 ready    LIST  ids waiting, FIFO (RPUSH in, LPOP out)
     2 delayed  ZSET  id -> due time (ms)
     3 leased   ZSET  id -> lease expiry (ms)
