@@ -11,7 +11,9 @@ afterEach(async () => {
 
 /** A fresh deployment for one run; two replicas, so that one still backs the new master. */
 async function deploy(): Promise<Deployment> {
-  const own = await startRedisSentinel({ replicas: 2, replicationLinks: true });
+  // A backlog large enough that a replica that fell behind resumes with a partial resync: a full one
+  // rewrites its append-only file, and with it the history the checks read (seen once under CI load).
+  const own = await startRedisSentinel({ replicas: 2, replicationLinks: true, args: ['--repl-backlog-size', '64mb'] });
   sentinel = own;
   await recordHistory(own.replicas);
   return {
