@@ -137,13 +137,15 @@ describe('the dashboard, no tokens', () => {
   });
 
   it('shows a waiting job with its dependencies linked, and it runs once they have', async () => {
-    const first = await submitJob(system.url, { type: 'sleep', params: { ms: 1_500 } });
+    // The dependency holds at a gate until the page has shown the wait: a timed sleep raced a slow page load.
+    const first = await submitJob(system.url, { type: 'gated', params: { gate: 'dependency' } });
     const second = await submitJob(system.url, { type: 'echo', dependsOn: [first.id] });
     expect(second.status).toBe('waiting');
     const { page } = await browser.newPage(system.url);
     await page.goto(`${system.url}/#/jobs/${second.id}`);
-    await page.getByTestId('job-status').filter({ hasText: 'waiting' }).waitFor({ timeout: 5_000 });
+    await page.getByTestId('job-status').filter({ hasText: 'waiting' }).waitFor({ timeout: 10_000 });
     await page.getByTestId('depends-on').getByRole('link', { name: first.id }).waitFor();
+    openGate('dependency');
     await page.getByTestId('job-status').filter({ hasText: 'succeeded' }).waitFor({ timeout: 15_000 });
   });
 
