@@ -17,7 +17,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One answer (or failure to answer) the load got. */
 export interface Answer {
-  op: 'submit' | 'read' | 'ready';
+  /** `probe`: a read the run sends itself at set moments of the fault (0.05, 1 and 2 s in). */
+  op: 'submit' | 'read' | 'ready' | 'probe';
   /** When it was sent and how long it took (ms since the run began). */
   at: number;
   ms: number;
@@ -121,13 +122,21 @@ export async function runOutage(fault: Fault, options: { faultMs?: number; deadl
     const faultAt = now();
     if (fault === 'stop') await server.stop();
     else process.kill(pid, 'SIGSTOP');
+    // Reads at set moments of the fault, whatever the load's own requests happen to be doing then (on a
+    // busy machine they may all be in flight when it begins, and send nothing new for seconds).
+    const probes = Promise.all([50, 1_000, 2_000].map(async (delay) => {
+      await sleep(delay);
+      const [id] = accepted.keys();
+      const response = await timed('probe', () => fetch(`${base}/jobs/${id ?? '00000000000000000000000000'}`));
+      await response?.body?.cancel();
+    }));
     await sleep(faultMs - (now() - faultAt));
     const restoredAt = now();
     if (fault === 'stop') await server.start();
     else process.kill(pid, 'SIGCONT');
     await sleep(4_000);
     loadOn = false;
-    await load;
+    await Promise.all([load, probes]);
 
     // Every accepted job ends: nothing waiting, queued, delayed or running, and the queue's own sets
     // empty too (the two are read separately, so both are waited for; a moment where the records

@@ -25,6 +25,8 @@ describe('Redis frozen for 10 s under load', () => {
     expect(frozen.length).toBeGreaterThan(4);
     expect(frozen.filter((answer) => answer.status === 0 || answer.ms > 6_500), summary).toEqual([]);
     expect(timedOut.length, summary).toBeGreaterThanOrEqual(2);
+    // The run's own probes, sent 0.05, 1 and 2 s into the freeze, all waited out the timeout.
+    expect(timedOut.filter((answer) => answer.op === 'probe').map((answer) => answer.status), summary).toEqual([503, 503, 503]);
     expect(timedOut.filter((answer) => answer.status !== 503), summary).toEqual([]);
     expect(frozen.filter((answer) => answer.op === 'ready' && answer.status !== 503)).toEqual([]);
     expect(run.answers.filter((answer) => answer.status >= 500 && answer.status !== 503)).toEqual([]);
