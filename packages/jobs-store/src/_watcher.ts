@@ -192,17 +192,25 @@ export class EventHub {
    * otherwise looked up at most once a second, so a queue nobody watches spends one EXISTS a second at most.
    */
   async announce(jobs: ReadonlyArray<{ id: string; status: JobStatus }>): Promise<void> {
-    if (jobs.length === 0 || !(await this.isWatched())) return;
+    if (jobs.length === 0) return;
+    // Known without asking Redis nearly always: then nothing is awaited (this runs after every submission).
+    const known = this.watchedAsFarAsKnown(Date.now());
+    if (known === false || (known === undefined && !(await this.lookUpWatched()))) return;
     await this.redis.publish(this.channel, JSON.stringify({ created: jobs.map((job) => [job.id, job.status]) }));
   }
 
-  private async isWatched(): Promise<boolean> {
+  /** Whether the queue is watched, from what this process knows; undefined when Redis must be asked. */
+  private watchedAsFarAsKnown(now: number): boolean | undefined {
     if (this.connection) return true;
-    const now = Date.now();
     if (now - (marksHere.get(this.watchedKey) ?? Number.NEGATIVE_INFINITY) < WATCHED_TTL_MS) return true;
     if (this.watchedLookup && now - this.watchedLookup.at < WATCHED_LOOKUP_MS) return this.watchedLookup.watched;
+    return undefined;
+  }
+
+  private async lookUpWatched(): Promise<boolean> {
+    const at = Date.now();
     const watched = (await this.redis.exists(this.watchedKey)) === 1;
-    this.watchedLookup = { watched, at: now };
+    this.watchedLookup = { watched, at };
     return watched;
   }
 

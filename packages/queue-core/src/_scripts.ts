@@ -42,8 +42,8 @@ export class ScriptSet {
     this.library = new LuaLibrary(composeLibrary(hooks), SCRIPT_NAMES);
   }
 
-  async run(redis: Redis | Cluster, name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    return await this.library.call(redis, name, keys, args);
+  run(redis: Redis | Cluster, name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    return this.library.call(redis, name, keys, args);
   }
 
   /** `run`, then `WAIT replicas timeoutMs` in the same round trip (see {@link LuaLibrary.callAndWait}). */

@@ -107,6 +107,8 @@ export class TaskQueue<T = unknown> {
   private readonly tokenSeed = randomBytes(6).toString('base64url');
   private reserveCalls = 0;
   private layoutChecked: Promise<void> | undefined;
+  /** Set once the layout check passed: later calls then skip even awaiting it. */
+  private layoutOk = false;
   private readonly scheduleOps: Schedules<T>;
   /** Set when this queue is one partition of a partitioned queue. */
   private readonly partition: PartitionSpec | undefined;
@@ -623,6 +625,7 @@ export class TaskQueue<T = unknown> {
       throw error;
     });
     await this.layoutChecked;
+    this.layoutOk = true;
   }
 
   /** Closes the connection this queue opened for blocking waits (not the one it was given). */
@@ -761,7 +764,7 @@ export class TaskQueue<T = unknown> {
   }
 
   private async run(name: ScriptName, args: (string | number)[]): Promise<unknown> {
-    await this.checkLayout();
+    if (!this.layoutOk) await this.checkLayout();
     try {
       return await withTimeout(this.scripts.run(this.redis, name, this.keys.declared, [this.keys.base, ...args]), this.timeoutMs, name);
     } catch (error) {

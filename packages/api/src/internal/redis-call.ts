@@ -25,3 +25,15 @@ export function createRedisCall(ms: number): <T>(work: Promise<T>, what: string)
     }
   };
 }
+
+/**
+ * The error side of {@link createRedisCall} alone, for calls that bound their own wait: a TaskQueue
+ * put is given the app's command timeout, so a second deadline (a timer per submission) would only
+ * repeat it. An unreachable or silent Redis becomes a 503; anything else is passed on as it is.
+ */
+export function redisUnavailableAs503(error: unknown, what: string): unknown {
+  if (!(error instanceof ApiError) && isRedisUnavailable(error)) {
+    return new ApiError('redis_unavailable', `Redis is unavailable (${what}); try again shortly`);
+  }
+  return error;
+}

@@ -61,7 +61,8 @@ export type Parsed<O extends Operation> =
 /** Validates path, query and (already parsed) body of a request against its operation. */
 export function parseRequest<O extends Operation>(operation: O, req: Request): Parsed<O> {
   const params = operation.params ? parseOrThrow(operation.params, req.params, 'path') : {};
-  const query = operation.query ? parseOrThrow(operation.query, singleValues(req.query), 'query') : {};
+  // Without a '?' there is no query to parse (Express would parse the empty string on first use).
+  const query = operation.query ? parseOrThrow(operation.query, req.url.includes('?') ? singleValues(req.query) : {}, 'query') : {};
   const body = operation.body ? parseOrThrow(operation.body, req.body, 'body') : undefined;
   return { params, query, body } as Parsed<O>;
 }

@@ -3,6 +3,7 @@ import type { AppContext } from '../context.js';
 import { announceCreated, jobBody, submittedJob } from '../context.js';
 import { ApiError, dependencyRefusal } from '../errors.js';
 import * as op from '../operations.js';
+import { redisUnavailableAs503 } from '../redis-call.js';
 import { route, sendWriteAnswer, type Route } from '../route.js';
 
 /** POST /jobs, GET /jobs, GET /jobs/:id, GET /jobs/:id/result, DELETE /jobs/:id, POST /jobs/:id/retry. */
@@ -23,8 +24,9 @@ export function jobRoutes(ctx: AppContext): Route[] {
     // the answer is the job as the submission wrote it. A resent put that finds its job is read back.
     route(op.submitJob, async ({ body }, _req, res) => {
       const submission = store.prepareSubmission(body);
-      const put = await redisCall(queue.put(submission.payload, submission.put), 'submit job').catch((error: unknown) => {
-        throw dependencyRefusal(error, () => '');
+      // The queue bounds the put by the app's command timeout itself.
+      const put = await queue.put(submission.payload, submission.put).catch((error: unknown) => {
+        throw dependencyRefusal(redisUnavailableAs503(error, 'submit job'), () => '');
       });
       if (put.outcome === 'refused') {
         // The idempotency key names an earlier job: answer with it; nothing was written.
@@ -36,8 +38,7 @@ export function jobRoutes(ctx: AppContext): Route[] {
       const job = submittedJob(submission.job, put.outcome) ?? await find(submission.id);
       if (!job) throw new Error(`job ${submission.id} was queued (${put.outcome}) but its record cannot be read`);
       if (put.outcome !== 'exists') metrics.jobSubmitted(job.type);
-      res.location(`/jobs/${job.id}`);
-      sendWriteAnswer(res, 201, jobBody(job));
+      sendWriteAnswer(res, 201, jobBody(job), `/jobs/${job.id}`);
       if (put.outcome !== 'exists') announceCreated(ctx, [job]);
     }),
 
