@@ -51,6 +51,10 @@ function readBody(req: Request, next: (error?: unknown) => void): void {
   });
   // The client went away before its body came: nobody is left to answer, but the request must end.
   // ('close' also follows every 'end', when it changes nothing.) An 'error' must be listened for, or it would end the process.
-  req.on('error', () => settle(toApiError({ type: 'request.aborted' })));
-  req.on('close', () => settle(toApiError({ type: 'request.aborted' })));
+  // The error is made only when it is needed: an Error captures a stack, and 'close' comes every time.
+  const aborted = (): void => {
+    if (!settled) settle(toApiError({ type: 'request.aborted' }));
+  };
+  req.on('error', aborted);
+  req.on('close', aborted);
 }
