@@ -50,11 +50,10 @@ function readBody(req: Request, next: (error?: unknown) => void): void {
     settle();
   });
   // The client went away before its body came: nobody is left to answer, but the request must end.
-  // ('close' also follows every 'end', when it changes nothing.) An 'error' must be listened for, or it would end the process.
-  // The error is made only when it is needed: an Error captures a stack, and 'close' comes every time.
-  const aborted = (): void => {
+  // ('close' also follows every 'end', when it changes nothing.) No 'error' listener: Node emits
+  // an incoming request's errors only to listeners it has, and 'close' follows them too. The error
+  // is made only when it is needed: an Error captures a stack, and 'close' comes every time.
+  req.on('close', () => {
     if (!settled) settle(toApiError({ type: 'request.aborted' }));
-  };
-  req.on('error', aborted);
-  req.on('close', aborted);
+  });
 }
