@@ -35,6 +35,9 @@ function httpRows(http: HttpResults): Array<[string, string]> {
   if (http.ratios?.e2e_vs_post) rows.push(['HTTP end to end / POST /jobs, per round (target >= 0.80)', ratio(http.ratios.e2e_vs_post)]);
   if (http.cpuPerRequestUs?.bare) rows.push(['server CPU per request, bare Express (µs)', formatFigure(http.cpuPerRequestUs.bare)]);
   if (http.cpuPerRequestUs?.post_jobs) rows.push(['server CPU per request, hotq-api POST /jobs (µs)', formatFigure(http.cpuPerRequestUs.post_jobs)]);
+  if (http.mainThreadBusy?.bare) rows.push(['server main thread busy, bare Express (share of the run)', ratio(http.mainThreadBusy.bare)]);
+  if (http.mainThreadBusy?.post_jobs) rows.push(['server main thread busy, hotq-api POST /jobs (share of the run)', ratio(http.mainThreadBusy.post_jobs)]);
+  if (http.redisCpuPerRequestUs?.post_jobs) rows.push(['Redis CPU per POST /jobs (µs)', formatFigure(http.redisCpuPerRequestUs.post_jobs)]);
   return rows;
 }
 

@@ -79,6 +79,14 @@ export interface HttpResults {
   ratios?: { post_vs_bare?: Figure; e2e_vs_post?: Figure };
   /** CPU per request of the server process (ms of user + system time over 2xx answers), per round. */
   cpuPerRequestUs?: { bare?: Figure; post_jobs?: Figure };
+  /**
+   * The share of each run's time the server's main thread (the one that runs JavaScript) ran, per
+   * round: below 1 it waited, for I/O or for a core. With the CPU per request it says whether a server
+   * is short of CPU of its own or waits on the machine.
+   */
+  mainThreadBusy?: { bare?: Figure; post_jobs?: Figure };
+  /** Redis's main-thread CPU per POST /jobs answer (µs), per round: the put's cost on the shared cores. */
+  redisCpuPerRequestUs?: { post_jobs?: Figure };
 }
 
 /** A phase (or one system's part of it) that did not run, and why. */

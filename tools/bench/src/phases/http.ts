@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
-import { DB } from '../bench-redis.js';
+import { DB, type BenchRedis } from '../bench-redis.js';
 import { runNode, startNode, waitForLine, type Child } from '../child-process.js';
 import { packageBin, type JobsStoreConstructor, type Loaded, type CreateApp } from '../hotq-packages.js';
 import type { HttpResults } from '../results.js';
@@ -47,14 +47,29 @@ function checked(run: LoadRun, what: string): LoadRun {
   return run;
 }
 
-/** CPU time (user + system) a process has used so far, in ms (Linux /proc; undefined elsewhere). */
-function cpuMs(pid: number | undefined): number | undefined {
+/**
+ * CPU time (user + system) a process has used so far, in ms (Linux /proc; undefined elsewhere):
+ * all its threads, or with `mainThread` only the thread that runs JavaScript (its id is the pid).
+ */
+function cpuMs(pid: number | undefined, mainThread = false): number | undefined {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
+    const fields = stat.split(') ')[1]?.split(' ') ?? [];
     return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
   } catch {
     return undefined;
   }
+}
+
+/** What one server's steady run measured. */
+interface Steady {
+  readonly run: LoadRun;
+  /** The server process's CPU per 2xx answer (µs), all threads. */
+  readonly cpuUs: number | undefined;
+  /** The share of the run's time its main thread ran (0–1): below 1, it waited (for I/O, or for a core). */
+  readonly mainBusy: number | undefined;
+  /** Redis's main-thread CPU per 2xx answer (µs). */
+  readonly redisUs: number | undefined;
 }
 
 /** A server process of this phase, listening, and the base URL it printed. */
@@ -79,13 +94,23 @@ interface Round {
   readonly env: NodeJS.ProcessEnv;
 }
 
-/** A server alone under `connections` connections for the plan's seconds, after a 1 s warm-up: req/s and CPU per request. */
-async function steady(base: string, path: string, body: string, connections: number, server: Child, seconds: number): Promise<{ run: LoadRun; cpuUs: number | undefined }> {
+/**
+ * A server alone under `connections` connections for the plan's seconds, after a 1 s warm-up: req/s,
+ * its CPU per request, how busy its main thread was, and Redis's CPU per request.
+ */
+async function steady(base: string, path: string, body: string, connections: number, server: Child, seconds: number, redis: BenchRedis): Promise<Steady> {
   await load(`${base}${path}`, { connections, seconds: 1, body });
-  const before = cpuMs(server.process.pid);
+  const { pid } = server.process;
+  const before = { all: cpuMs(pid), main: cpuMs(pid, true), redis: await redis.cpuSeconds(), at: performance.now() };
   const run = checked(await load(`${base}${path}`, { connections, seconds, body }), `POST ${path}`);
-  const after = cpuMs(server.process.pid);
-  return { run, cpuUs: before === undefined || after === undefined ? undefined : ((after - before) * 1000) / run.count2xx };
+  const after = { all: cpuMs(pid), main: cpuMs(pid, true), at: performance.now(), redis: await redis.cpuSeconds() };
+  const perRequest = (ms: number): number => (ms * 1000) / run.count2xx;
+  return {
+    run,
+    cpuUs: before.all === undefined || after.all === undefined ? undefined : perRequest(after.all - before.all),
+    mainBusy: before.main === undefined || after.main === undefined ? undefined : (after.main - before.main) / (after.at - before.at),
+    redisUs: perRequest((after.redis - before.redis) * 1000),
+  };
 }
 
 async function withChildren<T>(work: (children: Child[]) => Promise<T>): Promise<T> {
@@ -98,23 +123,23 @@ async function withChildren<T>(work: (children: Child[]) => Promise<T>): Promise
 }
 
 /** (a) the bare Express app. */
-async function runBare(round: Round): Promise<{ run: LoadRun; cpuUs: number | undefined }> {
+async function runBare(round: Round): Promise<Steady> {
   const { plan } = round.ctx;
   return await withChildren(async (children) => {
     const base = await serve(bareExpress, [], round.env, children);
-    return await steady(base, '/jobs', BODY, plan.httpConnections, children[0] as Child, plan.httpSeconds);
+    return await steady(base, '/jobs', BODY, plan.httpConnections, children[0] as Child, plan.httpSeconds, round.ctx.redis);
   });
 }
 
 /** (b) POST /jobs on one hotq-api process, or (d) POST /jobs/batch with `batchSize` jobs per request. */
-async function runApi(round: Round, batch: boolean): Promise<{ run: LoadRun; cpuUs: number | undefined }> {
+async function runApi(round: Round, batch: boolean): Promise<Steady> {
   const { plan } = round.ctx;
   await round.ctx.redis.flush();
   return await withChildren(async (children) => {
     const base = await serve(round.bins.api, ['--host', '127.0.0.1', '--port', '0'], round.env, children);
     await ready(base);
     const body = batch ? JSON.stringify({ jobs: Array.from({ length: plan.batchSize }, () => JSON.parse(BODY) as unknown) }) : BODY;
-    return await steady(base, batch ? '/jobs/batch' : '/jobs', body, batch ? plan.batchConnections : plan.httpConnections, children[0] as Child, plan.httpSeconds);
+    return await steady(base, batch ? '/jobs/batch' : '/jobs', body, batch ? plan.batchConnections : plan.httpConnections, children[0] as Child, plan.httpSeconds, round.ctx.redis);
   });
 }
 
@@ -176,7 +201,7 @@ export async function httpPhases(
     ctx, env, JobsStore: parts.JobsStore, connect: () => redis.connect(DB.http),
     bins: { api, worker: parts.workerLanded ? packageBin('@hotq/worker', 'hotq-worker') : undefined },
   };
-  const runs = { bare: [] as number[], post: [] as number[], e2e: [] as number[], batch: [] as number[], postVsBare: [] as number[], e2eVsPost: [] as number[], bareCpu: [] as number[], postCpu: [] as number[] };
+  const runs = { bare: [] as number[], post: [] as number[], e2e: [] as number[], batch: [] as number[], postVsBare: [] as number[], e2eVsPost: [] as number[], bareCpu: [] as number[], postCpu: [] as number[], bareMain: [] as number[], postMain: [] as number[], postRedis: [] as number[] };
   const attempt = async <T>(phase: string, work: () => Promise<T>): Promise<T | undefined> => {
     try {
       return await work();
@@ -198,9 +223,14 @@ export async function httpPhases(
     if (post && e2e !== undefined) runs.e2eVsPost.push(e2e / post.run.perSecond);
     if (bare?.cpuUs !== undefined) runs.bareCpu.push(bare.cpuUs);
     if (post?.cpuUs !== undefined) runs.postCpu.push(post.cpuUs);
+    if (bare?.mainBusy !== undefined) runs.bareMain.push(bare.mainBusy);
+    if (post?.mainBusy !== undefined) runs.postMain.push(post.mainBusy);
+    if (post?.redisUs !== undefined) runs.postRedis.push(post.redisUs);
     const fmt = (value: number | undefined): string => (value === undefined ? 'failed' : value.toFixed(0));
     ctx.log(`http round ${n}: bare ${fmt(bare?.run.perSecond)} req/s, POST /jobs ${fmt(post?.run.perSecond)} req/s, end to end ${fmt(e2e)} jobs/s, batch ${fmt(batch && batch.run.perSecond * plan.batchSize)} jobs/s`
-      + (bare && post ? `; POST/bare ${(post.run.perSecond / bare.run.perSecond).toFixed(2)}` : '') + (post && e2e !== undefined ? `, e2e/POST ${(e2e / post.run.perSecond).toFixed(2)}` : ''));
+      + (bare && post ? `; POST/bare ${(post.run.perSecond / bare.run.perSecond).toFixed(2)}` : '') + (post && e2e !== undefined ? `, e2e/POST ${(e2e / post.run.perSecond).toFixed(2)}` : '')
+      + (bare?.mainBusy !== undefined && post?.mainBusy !== undefined ? `; main thread busy: bare ${bare.mainBusy.toFixed(2)}, POST ${post.mainBusy.toFixed(2)}` : '')
+      + (post?.redisUs !== undefined ? `; Redis ${post.redisUs.toFixed(0)} µs per POST` : ''));
   }
   const out: HttpResults = {};
   const some = (values: number[]): boolean => values.length > 0;
@@ -216,6 +246,11 @@ export async function httpPhases(
     ...(some(runs.bareCpu) ? { bare: figure('µs', runs.bareCpu) } : {}),
     ...(some(runs.postCpu) ? { post_jobs: figure('µs', runs.postCpu) } : {}),
   };
+  out.mainThreadBusy = {
+    ...(some(runs.bareMain) ? { bare: figure('share', runs.bareMain) } : {}),
+    ...(some(runs.postMain) ? { post_jobs: figure('share', runs.postMain) } : {}),
+  };
+  if (some(runs.postRedis)) out.redisCpuPerRequestUs = { post_jobs: figure('µs', runs.postRedis) };
   if (some(runs.postVsBare)) ctx.log(`http: POST/bare median ${median(runs.postVsBare).toFixed(2)}, e2e/POST median ${some(runs.e2eVsPost) ? median(runs.e2eVsPost).toFixed(2) : 'n/a'}`);
   return out;
 }
