@@ -4,7 +4,11 @@ export interface LogSink {
   flushSync(): void;
 }
 
-/** A pino destination that gathers lines and passes them on in batches. */
+/**
+ * A pino destination that gathers lines and passes them on in batches. It has no asynchronous
+ * `flush`, so pino's `logger.flush()` does not wait for it: hotq-api calls {@link BatchedLog.flushSync}
+ * before every exit instead.
+ */
 export interface BatchedLog {
   write(line: string): void;
   /** Passes on what is gathered and writes everything out synchronously (before an exit). */
