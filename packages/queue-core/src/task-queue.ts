@@ -107,7 +107,7 @@ export class TaskQueue<T = unknown> {
   private readonly tokenSeed = randomBytes(6).toString('base64url');
   private reserveCalls = 0;
   private layoutChecked: Promise<void> | undefined;
-  /** Set once the layout check passed: later calls then skip even awaiting it. */
+  /** Set once the layout check passed: later script calls then skip even awaiting it. */
   private layoutOk = false;
   private readonly scheduleOps: Schedules<T>;
   /** Set when this queue is one partition of a partitioned queue. */
@@ -752,7 +752,7 @@ export class TaskQueue<T = unknown> {
    * shared connection must not wait for.
    */
   private async runAndWait(name: ScriptName, args: (string | number)[]): Promise<{ reply: string[]; replicas: number }> {
-    await this.checkLayout();
+    if (!this.layoutOk) await this.checkLayout();
     const work = this.scripts.runAndWait(this.connectionForPuts(), name, this.keys.declared, [this.keys.base, ...args], this.waitReplicas, this.waitReplicasTimeoutMs);
     try {
       const { reply, replicas } = await withTimeout(work, this.timeoutMs + this.waitReplicasTimeoutMs, name);

@@ -14,10 +14,7 @@ export function createRedisCall(ms: number): <T>(work: Promise<T>, what: string)
     try {
       return await Promise.race([work, deadline]);
     } catch (error) {
-      if (!(error instanceof ApiError) && isRedisUnavailable(error)) {
-        throw new ApiError('redis_unavailable', `Redis is unavailable (${what}); try again shortly`);
-      }
-      throw error;
+      throw redisUnavailableAs503(error, what);
     } finally {
       clearTimeout(timer);
       // A call that loses the race may still reject later; that must not become an unhandled rejection.

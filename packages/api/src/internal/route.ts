@@ -51,7 +51,8 @@ export function routeFront(operation: Operation, limit: string | number, auth: A
     // An empty body (Content-Length: 0, as fetch sends for a bodiless POST) counts as none.
     const length = req.headers['content-length'];
     const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-    const match = hasBody ? isPlainJsonType(req.headers['content-type']) || req.is(JSON_TYPES) : null;
+    const plainType = hasBody && isPlainJsonType(req.headers['content-type']);
+    const match = hasBody ? plainType || req.is(JSON_TYPES) : null;
     if (match === null) {
       // No body at all.
       return next(required ? invalidField('body', 'required: a JSON object') : undefined);
@@ -60,7 +61,7 @@ export function routeFront(operation: Operation, limit: string | number, auth: A
       const type = req.get('content-type');
       return next(new ApiError('unsupported_media_type', `Content-Type must be application/json (got ${type ? JSON.stringify(type.slice(0, 100)) : 'none'})`));
     }
-    parse(req, res, next);
+    parse(req, res, next, plainType);
   };
   const empty: RequestHandler = (req, _res, next) => {
     const body: unknown = req.body;
