@@ -11,7 +11,7 @@ import { requestLogger } from './internal/logging.js';
 import { ApiMetrics } from './internal/metrics.js';
 import { createRedisCall } from './internal/redis-call.js';
 import { routeFront, type Route } from './internal/route.js';
-import { securityHeaders } from './internal/security-headers.js';
+import { installAnswerHeaders } from './internal/security-headers.js';
 import { batchRoutes } from './internal/routes/batch.js';
 import { dashboardRoutes } from './internal/routes/dashboard.js';
 import { jobEventRoutes } from './internal/routes/job-events.js';
@@ -130,16 +130,13 @@ export function createApp(options: CreateAppOptions): HotqApp {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.set('json escape', true);
-  const setSecurityHeaders = securityHeaders();
-  const logRequest = requestLogger(logger, (req, res, seconds) => {
+  // Security headers and the request id go onto every answer as its head is written.
+  installAnswerHeaders(app.response);
+  const logRequest = requestLogger(logger, (req, res, status, seconds) => {
     const route = typeof res.locals.operationId === 'string' ? res.locals.operationId : 'unmatched';
-    ctx.metrics.requestDone(route, req.method, res.statusCode, seconds);
+    ctx.metrics.requestDone(route, req.method, status, seconds);
   });
-  // One middleware for what every request gets: each one Express runs costs a dispatch.
-  app.use((req, res, next) => {
-    setSecurityHeaders(res);
-    logRequest(req, res, next);
-  });
+  app.use(logRequest);
 
   const auth = createAuth({ apiToken, readToken });
   const routes: Route[] = [

@@ -1,9 +1,10 @@
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATIONS } from '../src/internal/operations.js';
 import { Stats, WorkerList } from '../src/internal/schemas.js';
-import { call, startApi, TestConsumer, type TestApi } from './helpers.js';
+import { call, startApi, TestConsumer, waitFor, type TestApi } from './helpers.js';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -193,6 +194,20 @@ describe('the rest', () => {
     expect(read.headers.get('etag')).toBeTruthy();
   });
 
+  it('answers every request with an X-Request-Id: the one the client sent when it is well formed, a new one otherwise', async () => {
+    const given = 'order-42.retry_1';
+    const posted = await call(api.base, 'POST', '/jobs', { body: { type: 'headers', params: {} }, headers: { 'x-request-id': given } });
+    const missing = await call(api.base, 'GET', '/nope', { headers: { 'x-request-id': given } });
+    expect(posted.status).toBe(201);
+    expect(posted.headers.get('x-request-id')).toBe(given);
+    expect(missing.headers.get('x-request-id')).toBe(given);
+    const made = await call(api.base, 'POST', '/jobs', { body: { type: 'headers', params: {} }, headers: { 'x-request-id': 'not ok!' } });
+    const other = await call(api.base, 'GET', '/healthz');
+    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(other.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(other.headers.get('x-request-id')).not.toBe(made.headers.get('x-request-id'));
+  });
+
   it('answers a malformed path escape with 400, not 500', async () => {
     const answer = await call(api.base, 'GET', '/jobs/%E0%A4%A/result');
     expect(answer.status).toBe(400);
@@ -229,6 +244,37 @@ describe('logs', () => {
       expect(all).toContain('access_token=[redacted]');
     } finally {
       await consumer.close();
+      await local.close();
+    }
+  });
+
+  it('names each line by the X-Request-Id of its answer, and logs and counts a request whose client left before the answer as 499', async () => {
+    const lines: Array<{ reqId?: string; req?: { method: string; url: string }; res?: { statusCode: number } }> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean).map((line) => JSON.parse(line) as (typeof lines)[number]));
+        done();
+      },
+    });
+    const local = await startApi({ logger: pino({ level: 'info' }, sink) });
+    try {
+      const posted = await call(local.base, 'POST', '/jobs', { body: { type: 'logged', params: {} } });
+      // Half a body, then the connection closes: no answer can be written.
+      const socket = net.connect(Number(new URL(local.base).port), '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      socket.write('POST /jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{"type":');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      socket.destroy();
+      await waitFor(async () => lines.filter((entry) => entry.req).length === 2, 'two request lines');
+      const [submitted, abandoned] = lines.filter((entry) => entry.req);
+      expect(submitted?.reqId).toBe(posted.headers.get('x-request-id'));
+      expect(submitted?.res?.statusCode).toBe(201);
+      expect(abandoned?.req).toMatchObject({ method: 'POST', url: '/jobs' });
+      expect(abandoned?.res?.statusCode).toBe(499);
+      const metrics = (await call(local.base, 'GET', '/metrics')).text;
+      expect(metrics).toMatch(/hotq_api_http_requests_total\{route="submitJob",method="POST",status="499"\} 1/);
+      expect(metrics).not.toMatch(/route="submitJob",method="POST",status="200"/);
+    } finally {
       await local.close();
     }
   });

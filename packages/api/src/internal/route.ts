@@ -4,6 +4,7 @@ import { ApiError, invalidField } from './errors.js';
 import type { Operation } from './operations.js';
 import { isPlainJsonType, jsonBodyReader } from './json-body.js';
 import { parseRequest, type Parsed } from './validate.js';
+import { writeAnswerHead } from './security-headers.js';
 
 /** A handler bound to its operation. */
 export interface Route {
@@ -79,15 +80,17 @@ const ESCAPED_ALL = /[<>&]/g;
  * Answers a write with JSON, as `res.status(status).json(body)` would with the app's `json escape`
  * setting (`<`, `>` and `&` escaped), but without the ETag Express computes for every answer it
  * sends: a hash of the body that nobody revalidates on the answer to a POST. Kept for the routes that
- * create jobs, the busiest. `location`, when given, becomes the Location header.
+ * create jobs, the busiest. `location`, when given, becomes the Location header. Its head, with the
+ * security headers and the request id, is written in one call (see {@link writeAnswerHead}).
  */
 export function sendWriteAnswer(res: Response, status: number, body: unknown, location?: string): void {
   const json = JSON.stringify(body);
   const text = ESCAPED.test(json) ? json.replace(ESCAPED_ALL, (char) => JSON_ESCAPES[char] ?? char) : json;
   res.statusCode = status;
-  // Set as is: the only locations given are paths of job ids, which need no encoding.
-  if (location !== undefined) res.setHeader('Location', location);
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(text));
+  const length = String(Buffer.byteLength(text));
+  // The Location is set as is: the only ones given are paths of job ids, which need no encoding.
+  writeAnswerHead(res, status, location === undefined
+    ? ['Content-Type', 'application/json; charset=utf-8', 'Content-Length', length]
+    : ['Location', location, 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', length]);
   res.end(text);
 }
