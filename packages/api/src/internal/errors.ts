@@ -144,7 +144,7 @@ export function errorHandler(logger: Logger, limit: string | number): ErrorReque
       // Our own faults with their stack; outages with the message only.
       const cause = apiError.code === 'internal_error' ? error : { message: (error as Error)?.message ?? String(error) };
       Object.assign(res, { err: cause });
-      if (!(res as { log?: Logger }).log) logger.error({ err: cause }, 'request failed');
+      if (res.locals.logged !== true) logger.error({ err: cause }, 'request failed');
     }
     if (res.headersSent) {
       // A stream already started (the event stream): all we can do is end it.

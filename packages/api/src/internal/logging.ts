@@ -52,7 +52,7 @@ export function requestLogger(logger: Logger, onDone: RequestDone): RequestHandl
     res.on('close', done);
     res.on('error', done);
     // Tells errorHandler that this line will carry a 5xx's cause.
-    (res as { log?: Logger }).log = log;
+    res.locals.logged = true;
     next();
   };
 }

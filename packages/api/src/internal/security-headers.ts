@@ -27,16 +27,23 @@ function recordHelmetDefaults(): readonly string[] {
 }
 
 const SECURITY_HEADERS = recordHelmetDefaults();
-const REQUEST_ID = Symbol('hotq.requestId');
 const writeHeadOfNode = ServerResponse.prototype.writeHead;
 
-/** Names the id an answer will carry in its `X-Request-Id` header. */
-export function setRequestId(res: ServerResponse, id: string): void {
-  (res as ServerResponse & { [REQUEST_ID]?: string })[REQUEST_ID] = id;
+/** An answer of an Express app: `locals` is its own per request. */
+type Answer = ServerResponse & { locals?: Record<string, unknown> };
+
+/**
+ * Names the id an answer will carry in its `X-Request-Id` header. Kept in `res.locals` (an object
+ * Express makes for every request anyway): a new property on the response itself would grow its
+ * backing store, a copy of a kilobyte and more per request.
+ */
+export function setRequestId(res: Answer, id: string): void {
+  if (res.locals) res.locals.requestId = id;
 }
 
-function requestIdOf(res: ServerResponse): string | undefined {
-  return (res as ServerResponse & { [REQUEST_ID]?: string })[REQUEST_ID];
+function requestIdOf(res: Answer): string | undefined {
+  const id = res.locals?.requestId;
+  return typeof id === 'string' ? id : undefined;
 }
 
 /**
@@ -50,7 +57,7 @@ export function installAnswerHeaders(response: object): void {
   Object.defineProperty(response, 'writeHead', {
     configurable: true,
     writable: true,
-    value: function writeHead(this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>): ServerResponse {
+    value: function writeHead(this: Answer, ...args: Parameters<ServerResponse['writeHead']>): ServerResponse {
       if (!this.headersSent) {
         for (let i = 0; i < SECURITY_HEADERS.length; i += 2) {
           const name = SECURITY_HEADERS[i] as string;
@@ -69,7 +76,7 @@ export function installAnswerHeaders(response: object): void {
  * (names and values in turn), passed to Node as one list, with no `setHeader` entry for any of them.
  * For the busiest answers, whose handlers set no header of their own before it.
  */
-export function writeAnswerHead(res: ServerResponse, status: number, headers: readonly string[]): void {
+export function writeAnswerHead(res: Answer, status: number, headers: readonly string[]): void {
   const id = requestIdOf(res);
   const all = id === undefined ? SECURITY_HEADERS.concat(headers) : SECURITY_HEADERS.concat('X-Request-Id', id, headers);
   writeHeadOfNode.call(res, status, all);
