@@ -67,23 +67,26 @@ export class LuaLibrary {
 
   /**
    * Calls function `fn` with `keys` and `args`: one round trip (two or three when the library must be
-   * loaded first).
+   * loaded first). Not an async function: the common call, with the library loaded, is the FCALL's
+   * own promise and one handler, and this runs for every message put, leased and acknowledged.
    */
-  async call(redis: Redis | Cluster, fn: string, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    if (!this.functions.has(fn)) throw new InvalidArgumentError('fn', `one of ${[...this.functions].join(', ')}`, fn);
+  call(redis: Redis | Cluster, fn: string, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    if (!this.functions.has(fn)) return Promise.reject(new InvalidArgumentError('fn', `one of ${[...this.functions].join(', ')}`, fn));
     const loader = loaders.get(redis) ?? 'functions';
-    if (loader === 'scripts') return await this.evaluate(redis, fn, keys, args);
-    try {
-      return await redis.call('FCALL', `${this.name}_${fn}`, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (isUnknownCommand(error)) return await this.switchToScripts(redis, fn, keys, args);
-      if (!isMissingFunction(error)) throw error;
-    }
+    if (loader === 'scripts') return this.evaluate(redis, fn, keys, args);
+    return redis.call('FCALL', `${this.name}_${fn}`, keys.length, ...keys, ...args)
+      .catch(async (error: unknown) => await this.callAfterMiss(redis, fn, keys, args, error));
+  }
+
+  /** The rest of {@link LuaLibrary.call} when its FCALL failed: loads the library, or turns to scripts, and calls again. */
+  private async callAfterMiss(redis: Redis | Cluster, fn: string, keys: readonly string[], args: readonly (string | number)[], error: unknown): Promise<unknown> {
+    if (isUnknownCommand(error)) return await this.switchToScripts(redis, fn, keys, args);
+    if (!isMissingFunction(error)) throw error;
     try {
       await this.load(redis);
-    } catch (error) {
-      if (isUnknownCommand(error)) return await this.switchToScripts(redis, fn, keys, args);
-      throw error;
+    } catch (loadError) {
+      if (isUnknownCommand(loadError)) return await this.switchToScripts(redis, fn, keys, args);
+      throw loadError;
     }
     loaders.set(redis, 'functions');
     return await redis.call('FCALL', `${this.name}_${fn}`, keys.length, ...keys, ...args);

@@ -181,9 +181,9 @@ export class TaskQueue<T = unknown> {
   }
 
   /** Adds one message. One round trip. */
-  async put(payload: T, options: PutOptions = {}): Promise<PutResult> {
-    const [result] = await this.putMany([{ payload, ...options }]);
-    return result as PutResult;
+  put(payload: T, options: PutOptions = {}): Promise<PutResult> {
+    // Not an async function of its own (putMany is one, so nothing here throws): one promise fewer per put.
+    return this.putMany([{ payload, ...options }]).then(firstResult);
   }
 
   /**
@@ -230,30 +230,15 @@ export class TaskQueue<T = unknown> {
   }
 
   /** Sends a prepared put (one round trip) and reads its outcomes. */
-  private async sendPut({ args, ids }: PreparedPut, total: number): Promise<PutResult[]> {
-    let reply: string[];
-    let replicas = 0;
-    try {
-      if (this.waitReplicas === 0) {
-        reply = (await this.run('put', args)) as string[];
-      } else {
-        ({ reply, replicas } = await this.runAndWait('put', args));
-      }
-    } catch (error) {
-      const refused = /HOTQ_REFUSED (\d+) (.*)$/s.exec(String((error as Error).message));
-      if (refused) throw new MessageRefusedError(Number(refused[1]), refused[2] ?? '', total);
-      const dependency = /HOTQ_DEPENDENCY (\d+) (\S+)/.exec(String((error as Error).message));
-      if (dependency) throw new DependencyError(Number(dependency[1]), dependency[2] ?? '', total);
-      const full = /HOTQ_FULL (\d+) (\d+)/.exec(String((error as Error).message));
-      if (full) throw new QueueFullError(Number(full[1]), Number(full[2]), ids.length);
-      throw error;
-    }
-    if (replicas < this.waitReplicas) throw new NotReplicatedError(replicas, this.waitReplicas, this.waitReplicasTimeoutMs, ids);
-    return ids.map((id, index) => {
-      const outcome = reply[index * 2] as PutResult['outcome'];
-      const detail = reply[index * 2 + 1];
-      return outcome === 'refused' ? { id, outcome, refusal: detail ?? '' } : { id, outcome };
-    });
+  private sendPut({ args, ids }: PreparedPut, total: number): Promise<PutResult[]> {
+    const refused = (error: unknown): never => {
+      throw putRefusal(error, ids.length, total);
+    };
+    if (this.waitReplicas === 0) return this.run('put', args).then((reply) => putOutcomes(ids, reply as string[]), refused);
+    return this.runAndWait('put', args).then(({ reply, replicas }) => {
+      if (replicas < this.waitReplicas) throw new NotReplicatedError(replicas, this.waitReplicas, this.waitReplicasTimeoutMs, ids);
+      return putOutcomes(ids, reply);
+    }, refused);
   }
 
   /**
@@ -763,14 +748,43 @@ export class TaskQueue<T = unknown> {
     }
   }
 
-  private async run(name: ScriptName, args: (string | number)[]): Promise<unknown> {
-    if (!this.layoutOk) await this.checkLayout();
-    try {
-      return await withTimeout(this.scripts.run(this.redis, name, this.keys.declared, [this.keys.base, ...args]), this.timeoutMs, name);
-    } catch (error) {
-      if (error instanceof QueueError) throw error;
-      // A Lua error (usually in caller-supplied hooks) surfaces with the script's name.
-      throw new QueueError('script_failed', `TaskQueue ${name} failed: ${(error as Error).message}`, { cause: error });
-    }
+  /** Runs a command of the queue's library, bounded by the command timeout. Not an async function: see {@link LuaLibrary.call}. */
+  private run(name: ScriptName, args: (string | number)[]): Promise<unknown> {
+    if (!this.layoutOk) return this.checkLayout().then(() => this.runChecked(name, args));
+    return this.runChecked(name, args);
   }
+
+  private runChecked(name: ScriptName, args: (string | number)[]): Promise<unknown> {
+    return withTimeout(this.scripts.run(this.redis, name, this.keys.declared, [this.keys.base, ...args]), this.timeoutMs, name)
+      .catch((error: unknown) => {
+        if (error instanceof QueueError) throw error;
+        // A Lua error (usually in caller-supplied hooks) surfaces with the script's name.
+        throw new QueueError('script_failed', `TaskQueue ${name} failed: ${(error as Error).message}`, { cause: error });
+      });
+  }
+}
+
+function firstResult(results: PutResult[]): PutResult {
+  return results[0] as PutResult;
+}
+
+/** The outcomes of a put's messages, from the script's reply (outcome and detail per message). */
+function putOutcomes(ids: readonly string[], reply: readonly string[]): PutResult[] {
+  return ids.map((id, index) => {
+    const outcome = reply[index * 2] as PutResult['outcome'];
+    const detail = reply[index * 2 + 1];
+    return outcome === 'refused' ? { id, outcome, refusal: detail ?? '' } : { id, outcome };
+  });
+}
+
+/** What a failed put is to its caller: the typed refusal the script's error names, or the error as it came. */
+function putRefusal(error: unknown, count: number, total: number): unknown {
+  const message = String((error as Error).message);
+  const refused = /HOTQ_REFUSED (\d+) (.*)$/s.exec(message);
+  if (refused) return new MessageRefusedError(Number(refused[1]), refused[2] ?? '', total);
+  const dependency = /HOTQ_DEPENDENCY (\d+) (\S+)/.exec(message);
+  if (dependency) return new DependencyError(Number(dependency[1]), dependency[2] ?? '', total);
+  const full = /HOTQ_FULL (\d+) (\d+)/.exec(message);
+  if (full) return new QueueFullError(Number(full[1]), Number(full[2]), count);
+  return error;
 }

@@ -72,7 +72,13 @@ export class ApiMetrics {
   private readonly types = new Set<string>();
 
   jobSubmitted(type: string): void {
-    this.submitted.inc({ type: this.typeLabel(type) });
+    let count = this.submittedCounts.get(type);
+    if (count === undefined) {
+      count = this.submitted.labels({ type: this.typeLabel(type) });
+      // Only a type with a series of its own is kept here: the rest share `_other`, and stay unbounded in number.
+      if (this.types.has(type)) this.submittedCounts.set(type, count);
+    }
+    count.inc();
   }
 
   jobRetried(type: string): void {
@@ -92,9 +98,27 @@ export class ApiMetrics {
   }
 
   requestDone(route: string, method: string, status: number, seconds: number): void {
-    this.requests.inc({ route, method, status: String(status) });
-    this.latency.observe({ route }, seconds);
+    const key = `${route} ${method} ${status}`;
+    let count = this.requestCounts.get(key);
+    if (count === undefined) {
+      count = this.requests.labels({ route, method, status: String(status) });
+      this.requestCounts.set(key, count);
+    }
+    count.inc();
+    let latency = this.latencies.get(route);
+    if (latency === undefined) {
+      latency = this.latency.labels({ route });
+      this.latencies.set(route, latency);
+    }
+    latency.observe(seconds);
   }
+
+  // The series of each label set, looked up once: prom-client hashes the labels on every call
+  // otherwise (sorting their names), on every request. Bounded: routes are operation ids, methods
+  // those Node parses, statuses those the app answers.
+  private readonly requestCounts = new Map<string, { inc: () => void }>();
+  private readonly latencies = new Map<string, { observe: (value: number) => void }>();
+  private readonly submittedCounts = new Map<string, { inc: () => void }>();
 
   /** The text exposition, after copying in what Redis said (or marking it down). */
   async render(snapshot: ScrapeSnapshot | undefined): Promise<string> {
