@@ -2,6 +2,8 @@
 export interface LogSink {
   write(text: string): unknown;
   flushSync(): void;
+  /** sonic-boom's switch between asynchronous writes (`false`, hotq-api's) and synchronous ones. */
+  sync?: boolean;
 }
 
 /**
@@ -11,7 +13,7 @@ export interface LogSink {
  */
 export interface BatchedLog {
   write(line: string): void;
-  /** Passes on what is gathered and writes everything out synchronously (before an exit). */
+  /** Passes on what is gathered and writes everything out synchronously; later writes are synchronous too (it comes before an exit). */
   flushSync(): void;
 }
 
@@ -53,6 +55,9 @@ export function batchedLog(sink: LogSink, options: { maxChars?: number; maxDelay
       }
     },
     flushSync() {
+      // An exit follows: what is passed on now must be written before it, not by an asynchronous
+      // write that the exit would cut short (sonic-boom's flushSync leaves one it started alone).
+      sink.sync = true;
       pass();
       sink.flushSync();
     },
