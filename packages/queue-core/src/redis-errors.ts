@@ -7,9 +7,11 @@ import { QueueError } from './errors.js';
  * retrying the same call later; never the caller's fault. A cluster redirection (`MOVED`, `ASK`)
  * reaches the caller only when the client could not follow it (the node that holds the slot is
  * down or restarting: ioredis reports "Too many Cluster redirections"), nor the cluster's slot map
- * be read: the command did not run.
+ * be read: the command did not run. A pipeline that ioredis aborted because its connection closed
+ * before the replies came ("Command aborted due to connection close") may or may not have run, like a
+ * call that timed out: hotq's writes are idempotent or fenced, so it is retried like one.
  */
-const UNAVAILABLE = /Connection is closed|Stream isn't writeable|Cluster isn't ready|connect ETIMEDOUT|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|^LOADING|^READONLY|^MISCONF|^MASTERDOWN|^OOM |OOM command not allowed|^BUSY |^TRYAGAIN|^CLUSTERDOWN|^MOVED \d+ |^ASK \d+ |Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available/;
+const UNAVAILABLE = /Connection is closed|Command aborted due to connection close|Stream isn't writeable|Cluster isn't ready|connect ETIMEDOUT|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|^LOADING|^READONLY|^MISCONF|^MASTERDOWN|^OOM |OOM command not allowed|^BUSY |^TRYAGAIN|^CLUSTERDOWN|^MOVED \d+ |^ASK \d+ |Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available/;
 const UNAVAILABLE_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN)$/;
 
 /**

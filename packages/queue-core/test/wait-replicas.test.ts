@@ -3,7 +3,7 @@
 import { Cluster, Redis } from 'ioredis';
 import { startRedisCluster, startRedisServer, uniqueName, type RedisCluster, type RedisServer } from '@hotq/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError, NotReplicatedError, TaskQueue } from '../src/index.js';
+import { InvalidArgumentError, isRedisUnavailable, NotReplicatedError, RedisUnavailableError, TaskQueue } from '../src/index.js';
 
 /** Calls of each command on a server since its stats were last reset: `{ fcall: 3, wait: 3, ... }`. */
 async function commandCalls(client: Redis): Promise<Record<string, number>> {
@@ -75,6 +75,35 @@ describe('TaskQueue waitReplicas on a master with one replica', () => {
     // Putting the same id again changes nothing and waits again.
     await expect(queue.put('again', { id: 'only-one' })).rejects.toBeInstanceOf(NotReplicatedError);
     expect(await queue.stats()).toMatchObject({ ready: 1 });
+  });
+
+  it('says Redis is unavailable (not a script failure) when the server dies while a put waits for its replicas', async () => {
+    const own = await startRedisServer();
+    const client = new Redis(own.url, { maxRetriesPerRequest: 1, retryStrategy: () => null });
+    client.on('error', () => {
+      // The server is killed on purpose.
+    });
+    try {
+      // A replica asked of a server that has none: the WAIT holds the put's pipeline open for its timeout.
+      const queue = new TaskQueue<string>({ redis: client, name: uniqueName('cut'), waitReplicas: 1, waitReplicasTimeoutMs: 5_000 });
+      await queue.put('first').catch(() => undefined); // loads the library (and answers NotReplicatedError)
+      const pending = queue.put('cut off').then(() => null, (error: unknown) => error);
+      const admin = new Redis(own.url);
+      for (let tries = 0; !/cmd=wait/.test(String(await admin.client('LIST'))); tries += 1) {
+        if (tries > 300) throw new Error('the put never reached its WAIT');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      admin.disconnect();
+      // ioredis aborts a pipeline whose connection closes before its replies ("Command aborted due to connection close").
+      await own.kill();
+      const error = await pending;
+      expect(error).toBeInstanceOf(RedisUnavailableError);
+      expect(isRedisUnavailable(error)).toBe(true);
+      await queue.close().catch(() => undefined);
+    } finally {
+      client.disconnect();
+      await own.dispose();
+    }
   });
 
   it('refuses bad waitReplicas options, naming them', () => {

@@ -189,8 +189,9 @@ export async function runFailover(deployment: Deployment, options: { queue: stri
     const promoted = await deployment.waitForFailover(master, replicas);
     await deployment.recover?.(master);
     const acknowledgedBefore = acknowledged.filter((entry) => entry.at < killedAt).length;
-    // The processes reconnect by themselves: wait for submissions acknowledged by the new master.
-    const deadline = performance.now() + 30_000;
+    // The processes reconnect by themselves: wait for submissions acknowledged by the new master
+    // (60 s: on a loaded CI machine the sentinels' vote and the clients' reconnection took over 30).
+    const deadline = performance.now() + 60_000;
     while (acknowledged.filter((entry) => entry.sent > killedAt).length < 20 && performance.now() < deadline) await sleep(50);
     const firstAfter = acknowledged.find((entry) => entry.sent > killedAt);
     await sleep(options.afterMs ?? 1_500);
