@@ -11,7 +11,7 @@ import { requestLogger } from './internal/logging.js';
 import { ApiMetrics } from './internal/metrics.js';
 import { createRedisCall } from './internal/redis-call.js';
 import { routeFront, type Route } from './internal/route.js';
-import { installAnswerHeaders } from './internal/security-headers.js';
+import { installAnswerHeaders } from './internal/answer-headers.js';
 import { batchRoutes } from './internal/routes/batch.js';
 import { dashboardRoutes } from './internal/routes/dashboard.js';
 import { jobEventRoutes } from './internal/routes/job-events.js';

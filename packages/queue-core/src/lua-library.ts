@@ -75,7 +75,7 @@ export class LuaLibrary {
     const loader = loaders.get(redis) ?? 'functions';
     if (loader === 'scripts') return this.evaluate(redis, fn, keys, args);
     return redis.call('FCALL', `${this.name}_${fn}`, keys.length, ...keys, ...args)
-      .catch(async (error: unknown) => await this.callAfterMiss(redis, fn, keys, args, error));
+      .catch((error: unknown) => this.callAfterMiss(redis, fn, keys, args, error));
   }
 
   /** The rest of {@link LuaLibrary.call} when its FCALL failed: loads the library, or turns to scripts, and calls again. */

@@ -743,8 +743,7 @@ export class TaskQueue<T = unknown> {
       const { reply, replicas } = await withTimeout(work, this.timeoutMs + this.waitReplicasTimeoutMs, name);
       return { reply: reply as string[], replicas };
     } catch (error) {
-      if (error instanceof QueueError) throw error;
-      throw new QueueError('script_failed', `TaskQueue ${name} failed: ${(error as Error).message}`, { cause: error });
+      throw scriptFailure(name, error);
     }
   }
 
@@ -757,11 +756,15 @@ export class TaskQueue<T = unknown> {
   private runChecked(name: ScriptName, args: (string | number)[]): Promise<unknown> {
     return withTimeout(this.scripts.run(this.redis, name, this.keys.declared, [this.keys.base, ...args]), this.timeoutMs, name)
       .catch((error: unknown) => {
-        if (error instanceof QueueError) throw error;
-        // A Lua error (usually in caller-supplied hooks) surfaces with the script's name.
-        throw new QueueError('script_failed', `TaskQueue ${name} failed: ${(error as Error).message}`, { cause: error });
+        throw scriptFailure(name, error);
       });
   }
+}
+
+/** A failed call of command `name`: a QueueError as it came, or a Lua error (usually in caller-supplied hooks) named by its script. */
+function scriptFailure(name: ScriptName, error: unknown): QueueError {
+  if (error instanceof QueueError) return error;
+  return new QueueError('script_failed', `TaskQueue ${name} failed: ${(error as Error).message}`, { cause: error });
 }
 
 function firstResult(results: PutResult[]): PutResult {

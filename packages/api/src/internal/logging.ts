@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { pino, type Logger } from 'pino';
-import { setRequestId } from './security-headers.js';
+import { setRequestId } from './answer-headers.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 /** The status logged and counted for a request whose client closed its connection before the answer. */

@@ -70,15 +70,17 @@ export class ApiMetrics {
   }
 
   private readonly types = new Set<string>();
+  // The series of each label set, looked up once: prom-client hashes the labels on every call
+  // otherwise (sorting their names), on every request. Bounded: routes are operation ids, methods
+  // those Node parses, statuses those the app answers, types at most MAX_TYPE_LABELS.
+  private readonly requestCounts = new Map<string, { inc: () => void }>();
+  private readonly latencies = new Map<string, { observe: (value: number) => void }>();
+  private readonly submittedCounts = new Map<string, { inc: () => void }>();
 
   jobSubmitted(type: string): void {
-    let count = this.submittedCounts.get(type);
-    if (count === undefined) {
-      count = this.submitted.labels({ type: this.typeLabel(type) });
-      // Only a type with a series of its own is kept here: the rest share `_other`, and stay unbounded in number.
-      if (this.types.has(type)) this.submittedCounts.set(type, count);
-    }
-    count.inc();
+    const label = this.typeLabel(type);
+    // A type past the label limit counts as `_other`, whose series is kept once under that name.
+    seriesOf(this.submittedCounts, label, () => this.submitted.labels({ type: label })).inc();
   }
 
   jobRetried(type: string): void {
@@ -98,27 +100,9 @@ export class ApiMetrics {
   }
 
   requestDone(route: string, method: string, status: number, seconds: number): void {
-    const key = `${route} ${method} ${status}`;
-    let count = this.requestCounts.get(key);
-    if (count === undefined) {
-      count = this.requests.labels({ route, method, status: String(status) });
-      this.requestCounts.set(key, count);
-    }
-    count.inc();
-    let latency = this.latencies.get(route);
-    if (latency === undefined) {
-      latency = this.latency.labels({ route });
-      this.latencies.set(route, latency);
-    }
-    latency.observe(seconds);
+    seriesOf(this.requestCounts, `${route} ${method} ${status}`, () => this.requests.labels({ route, method, status: String(status) })).inc();
+    seriesOf(this.latencies, route, () => this.latency.labels({ route })).observe(seconds);
   }
-
-  // The series of each label set, looked up once: prom-client hashes the labels on every call
-  // otherwise (sorting their names), on every request. Bounded: routes are operation ids, methods
-  // those Node parses, statuses those the app answers.
-  private readonly requestCounts = new Map<string, { inc: () => void }>();
-  private readonly latencies = new Map<string, { observe: (value: number) => void }>();
-  private readonly submittedCounts = new Map<string, { inc: () => void }>();
 
   /** The text exposition, after copying in what Redis said (or marking it down). */
   async render(snapshot: ScrapeSnapshot | undefined): Promise<string> {
@@ -139,4 +123,14 @@ export class ApiMetrics {
     }
     return await this.registry.metrics();
   }
+}
+
+/** The series kept under `key`, made (and kept) the first time. */
+function seriesOf<S>(series: Map<string, S>, key: string, make: () => S): S {
+  let found = series.get(key);
+  if (found === undefined) {
+    found = make();
+    series.set(key, found);
+  }
+  return found;
 }

@@ -4,7 +4,7 @@ import { ApiError, invalidField } from './errors.js';
 import type { Operation } from './operations.js';
 import { isPlainJsonType, jsonBodyReader } from './json-body.js';
 import { parseRequest, type Parsed } from './validate.js';
-import { writeAnswerHead } from './security-headers.js';
+import { writeAnswerHead } from './answer-headers.js';
 
 /** A handler bound to its operation. */
 export interface Route {
@@ -86,11 +86,9 @@ const ESCAPED_ALL = /[<>&]/g;
 export function sendWriteAnswer(res: Response, status: number, body: unknown, location?: string): void {
   const json = JSON.stringify(body);
   const text = ESCAPED.test(json) ? json.replace(ESCAPED_ALL, (char) => JSON_ESCAPES[char] ?? char) : json;
-  res.statusCode = status;
-  const length = String(Buffer.byteLength(text));
+  const head = ['Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(text))];
   // The Location is set as is: the only ones given are paths of job ids, which need no encoding.
-  writeAnswerHead(res, status, location === undefined
-    ? ['Content-Type', 'application/json; charset=utf-8', 'Content-Length', length]
-    : ['Location', location, 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', length]);
+  if (location !== undefined) head.push('Location', location);
+  writeAnswerHead(res, status, head);
   res.end(text);
 }
