@@ -83,14 +83,15 @@ export function prepareSubmission(input: unknown, maxParamsBytes: number, placeI
   if (idempotencyKey !== undefined) vars.idem = idempotencyHash(idempotencyKey);
   // Tags hold no ',' (checkTags), so the hooks split them again there.
   if (tags.length > 0) vars.tags = tags.join(',');
-  // The worker and the job get the params as they will be stored (JSON round trip), not the caller's object.
+  // The worker and the job get the params as they will be stored (JSON round trip), not the caller's
+  // object: one copy, which the payload and the job share (the payload is encoded at once by the put).
   const storedParams = JSON.parse(paramsText) as Record<string, unknown>;
   return {
     id,
     payload: { type: type as string, params: storedParams, timeoutMs: timeoutMs ?? null },
     put: { id, delayMs, maxAttempts, vars, priority, scopes: jobScopes(type as string, tags), ...waits },
     job: {
-      id, type: type as string, params: JSON.parse(paramsText) as Record<string, unknown>,
+      id, type: type as string, params: storedParams,
       // Until the put says otherwise (its dependencies may all have succeeded already).
       status: waits ? 'waiting' : delayMs > 0 ? 'delayed' : 'queued', priority, tags: [...tags],
       attempts: 0, maxAttempts, timeoutMs: timeoutMs ?? null, createdAt: new Date(createdMs).toISOString(),

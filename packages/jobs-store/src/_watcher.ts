@@ -116,6 +116,8 @@ const WATCHED_LOOKUP_MS = 1_000;
  * once instead of trusting a lookup up to a second old. The mark lives WATCHED_TTL_MS in Redis too.
  */
 const marksHere = new Map<string, number>();
+/** What an announcement nobody watches returns: one settled promise, shared. */
+const NOTHING_TO_DO: Promise<void> = Promise.resolve();
 
 /**
  * The store's event channel: one subscriber connection (a duplicate of the store's), shared by all
@@ -191,12 +193,16 @@ export class EventHub {
    * watches the queue. Whether one does is known at once when a hub of this process watches, and
    * otherwise looked up at most once a second, so a queue nobody watches spends one EXISTS a second at most.
    */
-  async announce(jobs: ReadonlyArray<{ id: string; status: JobStatus }>): Promise<void> {
-    if (jobs.length === 0) return;
-    // Known without asking Redis nearly always: then nothing is awaited (this runs after every submission).
-    const known = this.watchedAsFarAsKnown(Date.now());
-    if (known === false || (known === undefined && !(await this.lookUpWatched()))) return;
-    await this.redis.publish(this.channel, JSON.stringify({ created: jobs.map((job) => [job.id, job.status]) }));
+  announce(jobs: ReadonlyArray<{ id: string; status: JobStatus }>): Promise<void> {
+    // Known without asking Redis nearly always, and then nothing is made but a settled promise (this
+    // runs after every submission): not an async function, whose frame would cost a promise or two.
+    const known = jobs.length === 0 ? false : this.watchedAsFarAsKnown(Date.now());
+    if (known === false) return NOTHING_TO_DO;
+    const publish = async (): Promise<void> => {
+      await this.redis.publish(this.channel, JSON.stringify({ created: jobs.map((job) => [job.id, job.status]) }));
+    };
+    if (known) return publish();
+    return this.lookUpWatched().then((watched) => (watched ? publish() : undefined));
   }
 
   /** Whether the queue is watched, from what this process knows; undefined when Redis must be asked. */

@@ -53,7 +53,8 @@ export interface PreparedSubmission {
   /**
    * The job as {@link JobsStore.get} reads it once the put is applied (outcome `queued` or
    * `delayed`), so a producer can answer without reading it back. `createdAt` is this process's
-   * clock, the time the id encodes.
+   * clock, the time the id encodes. Its `params` is the very object of `payload.params` (the params
+   * as they are stored, parsed once): change neither.
    */
   job: Job;
 }

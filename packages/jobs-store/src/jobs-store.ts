@@ -447,10 +447,15 @@ export class JobsStore {
    * at most once a second); nothing while nobody does. Call it after a put that made them.
    * @throws {@link JobInputError} for a malformed id or status (nothing is sent).
    */
-  async announceCreated(jobs: ReadonlyArray<Pick<Job, 'id' | 'status'>>): Promise<void> {
-    if (!Array.isArray(jobs)) throw new JobInputError('jobs', `must be an array (received ${describe(jobs)})`);
-    const checked = jobs.map((job, index) => ({ id: checkJobId(`jobs[${index}].id`, job?.id), status: checkStatus(`jobs[${index}].status`, job?.status) }));
-    await this.events.announce(checked);
+  announceCreated(jobs: ReadonlyArray<Pick<Job, 'id' | 'status'>>): Promise<void> {
+    // Not an async function (it runs after every submission): a refusal is still a rejection.
+    try {
+      if (!Array.isArray(jobs)) throw new JobInputError('jobs', `must be an array (received ${describe(jobs)})`);
+      const checked = jobs.map((job, index) => ({ id: checkJobId(`jobs[${index}].id`, job?.id), status: checkStatus(`jobs[${index}].status`, job?.status) }));
+      return this.events.announce(checked);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   /**

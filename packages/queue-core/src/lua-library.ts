@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { InvalidArgumentError } from './errors.js';
+import { sendCall } from './_send-call.js';
 
 /** How a server runs a library: as a Redis function library, or as scripts by SHA. */
 type Loader = 'functions' | 'scripts';
@@ -74,7 +75,7 @@ export class LuaLibrary {
     if (!this.functions.has(fn)) return Promise.reject(new InvalidArgumentError('fn', `one of ${[...this.functions].join(', ')}`, fn));
     const loader = loaders.get(redis) ?? 'functions';
     if (loader === 'scripts') return this.evaluate(redis, fn, keys, args);
-    return redis.call('FCALL', `${this.name}_${fn}`, keys.length, ...keys, ...args)
+    return sendCall(redis, 'FCALL', [`${this.name}_${fn}`, keys.length, ...keys, ...args])
       .catch((error: unknown) => this.callAfterMiss(redis, fn, keys, args, error));
   }
 
@@ -89,7 +90,7 @@ export class LuaLibrary {
       throw loadError;
     }
     loaders.set(redis, 'functions');
-    return await redis.call('FCALL', `${this.name}_${fn}`, keys.length, ...keys, ...args);
+    return await sendCall(redis, 'FCALL', [`${this.name}_${fn}`, keys.length, ...keys, ...args]);
   }
 
   /**

@@ -99,6 +99,33 @@ describe('LuaLibrary with Redis Functions', () => {
   });
 });
 
+describe('LuaLibrary.call sends what ioredis would send, whatever the client', () => {
+  const echo = new LuaLibrary(
+    "register('echo', function(keys, args) return { keys, args } end)\nregister('fail', function() return redis.error_reply('NOPE no such thing') end)",
+    ['echo', 'fail'],
+  );
+  const variants: Array<[string, { keyPrefix?: string; enableAutoPipelining?: boolean; showFriendlyErrorStack?: boolean }, string]> = [
+    ['a plain client', {}, ''],
+    ['a client with a key prefix (applied to the keys)', { keyPrefix: 'pfx:' }, 'pfx:'],
+    ['a client with automatic pipelining', { enableAutoPipelining: true }, ''],
+    ['a client with friendly error stacks', { showFriendlyErrorStack: true }, ''],
+  ];
+  for (const [name, options, prefix] of variants) {
+    it(`through ${name}: keys, strings and numbers (an integer past 2^53 in full)`, async () => {
+      const { server: started } = await server();
+      const redis = new Redis(started.url, options);
+      clients.push(redis);
+      const reply = await echo.call(redis, 'echo', ['k1', '{t}k2'], ['text', 12, -3.5, 2 ** 60, 'ünï:1']);
+      expect(reply).toEqual([[`${prefix}k1`, `${prefix}{t}k2`], ['text', '12', '-3.5', '1152921504606846976', 'ünï:1']]);
+      // A function's error reply rejects the call, as any command's would.
+      await expect(echo.call(redis, 'fail', [], [])).rejects.toThrow(/^NOPE no such thing/);
+      // The library is loaded again when it went missing, and the call goes through.
+      await redis.call('FUNCTION', 'DELETE', echo.name);
+      await expect(echo.call(redis, 'echo', ['k'], ['a'])).resolves.toEqual([[`${prefix}k`], ['a']]);
+    });
+  }
+});
+
 describe('LuaLibrary without Redis Functions: the same source by EVALSHA', () => {
   for (const [what, args] of [
     ['FUNCTION renamed away', ['--rename-command', 'FUNCTION', '']],

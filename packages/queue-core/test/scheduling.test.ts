@@ -61,7 +61,9 @@ describe('priorities', () => {
     await queue.putMany([{ payload: 'h1', priority: 10 }, { payload: 'h2', priority: 10 }, { payload: 'low', priority: -10 }]);
     const [h1] = (await queue.reserve()).messages;
     expect(h1?.payload).toBe('h1');
-    // A retry goes to the back of its band, still ahead of the lower band.
+    // A retry goes to the back of its band, still ahead of the lower band. Scores are times in
+    // milliseconds: a retry in the very millisecond of the put would tie with h2 (then the id decides).
+    await sleep(2);
     expect(await queue.nack(h1!)).toBe('retry');
     await queue.put('mid', { priority: 5 });
     await queue.put('late-high', { priority: 10, delayMs: 150 });

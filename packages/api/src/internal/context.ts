@@ -70,7 +70,7 @@ export function submittedJob(prepared: Job, outcome: string): Job | null {
  */
 export function announceCreated(ctx: AppContext, jobs: ReadonlyArray<Pick<Job, 'id' | 'status'>>): void {
   if (jobs.length === 0) return;
-  ctx.writer.announceCreated(jobs.map(({ id, status }) => ({ id, status }))).catch((error: unknown) => {
+  ctx.writer.announceCreated(jobs).catch((error: unknown) => {
     ctx.logger.debug({ err: { message: (error as Error)?.message } }, 'could not announce new jobs to /events');
   });
 }

@@ -29,10 +29,12 @@ export function requestLogger(logger: Logger, onDone: RequestDone): RequestHandl
     const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     setRequestId(res, id);
     const started = performance.now();
+    let ended = false;
     const done = (error?: unknown): void => {
-      // 'close' follows 'finish' and an abandoned answer alike; 'error' brings a cause first.
-      res.removeListener('close', done);
-      res.removeListener('error', done);
+      // 'close' follows 'finish' and an abandoned answer alike; 'error' brings a cause first. Once
+      // per request: the listeners stay (they go with the response), which is cheaper than removing them.
+      if (ended) return;
+      ended = true;
       // A client that went away before any answer was written got none: its line and its count say
       // 499 ("client closed request", as nginx writes it), not the 200 a response starts with.
       const status = res.headersSent || error !== undefined ? res.statusCode : CLIENT_CLOSED;
