@@ -34,14 +34,17 @@ export function jobScopes(type: string, tags: readonly string[] = []): string[] 
  */
 export type PlaceId = (ulid: string, keys: { partitionKey: string | undefined; idempotencyKey: string | undefined; dependsOn: readonly string[] }) => string;
 
-/** The time part of the last id decoded, and its milliseconds: ids of one millisecond share it. */
-let lastTime = { text: '', ms: 0 };
+/** The time part of the last id decoded, its milliseconds and their ISO form: ids of one millisecond share them. */
+let lastTime = { text: '', ms: 0, iso: '' };
 
 /** The creation time a job id encodes (its first ten characters), decoded once per millisecond. */
-function idTime(id: string): number {
+function idTime(id: string): { ms: number; iso: string } {
   const text = id.slice(0, 10);
-  if (text !== lastTime.text) lastTime = { text, ms: decodeTime(id) };
-  return lastTime.ms;
+  if (text !== lastTime.text) {
+    const ms = decodeTime(id);
+    lastTime = { text, ms, iso: new Date(ms).toISOString() };
+  }
+  return lastTime;
 }
 
 /** Validates a submission (nothing is written) and builds the queue put whose `put` hook creates the record. */
@@ -77,7 +80,7 @@ export function prepareSubmission(input: unknown, maxParamsBytes: number, placeI
   // The id's time, which the creation filters of list() read, is the creation time exactly.
   const ulid = newJobId(Date.now());
   const id = placeId ? placeId(ulid, { partitionKey, idempotencyKey, dependsOn: deps }) : ulid;
-  const createdMs = idTime(id);
+  const { ms: createdMs, iso: createdAt } = idTime(id);
   const vars: Record<string, string> = { type: type as string, created: String(createdMs) };
   if (typeof timeoutMs === 'number') vars.timeoutMs = String(timeoutMs);
   if (idempotencyKey !== undefined) vars.idem = idempotencyHash(idempotencyKey);
@@ -94,7 +97,7 @@ export function prepareSubmission(input: unknown, maxParamsBytes: number, placeI
       id, type: type as string, params: storedParams,
       // Until the put says otherwise (its dependencies may all have succeeded already).
       status: waits ? 'waiting' : delayMs > 0 ? 'delayed' : 'queued', priority, tags: [...tags],
-      attempts: 0, maxAttempts, timeoutMs: timeoutMs ?? null, createdAt: new Date(createdMs).toISOString(),
+      attempts: 0, maxAttempts, timeoutMs: timeoutMs ?? null, createdAt,
       startedAt: null, finishedAt: null, progress: null, error: null, worker: null,
       ...(waits ? { dependsOn: [...deps], onDependencyFailure: waits.onDependencyFailure } : {}),
     },

@@ -36,7 +36,8 @@ export function checkVars(argument: string, value: unknown): Record<string, stri
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidArgumentError(argument, 'an object of string values', value);
   }
-  for (const [key, item] of Object.entries(value)) {
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
     if (typeof item !== 'string') throw new InvalidArgumentError(`${argument}.${key}`, 'a string', item);
   }
   return value as Record<string, string>;
@@ -69,7 +70,13 @@ export function checkScopes(argument: string, value: unknown): string {
   if (!Array.isArray(value) || value.length > MAX_SCOPES) {
     throw new InvalidArgumentError(argument, `an array of at most ${MAX_SCOPES} scopes`, value);
   }
-  const scopes = value.map((scope, index) => checkScope(`${argument}[${index}]`, scope, false));
+  // Checked in place, the label made only for a refusal: this runs for every job put.
+  for (let index = 0; index < value.length; index += 1) {
+    const scope: unknown = value[index];
+    if (typeof scope !== 'string' || !SCOPE.test(scope)) checkScope(`${argument}[${index}]`, scope, false);
+  }
+  const scopes = value as string[];
+  if (scopes.length === 1) return scopes[0] as string;
   return [...new Set(scopes)].sort().join(' ');
 }
 

@@ -71,6 +71,17 @@ function checkHooks(hooks: string | QueueHooks | undefined): QueueHooks | undefi
   return { source, keyBase, partitions, partitionSource };
 }
 
+/** How errors name a put's message and its fields: `options.<field>` for a single put, `messages[i].<field>` in a batch. */
+function putLabels(at: string, payload = `${at}.payload`) {
+  return {
+    message: at, payload, partitionKey: `${at}.partitionKey`, id: `${at}.id`, delayMs: `${at}.delayMs`, maxAttempts: `${at}.maxAttempts`,
+    vars: `${at}.vars`, hook: `${at}.hook`, priority: `${at}.priority`, scopes: `${at}.scopes`, dependsOn: `${at}.dependsOn`,
+    onDependencyFailure: `${at}.onDependencyFailure`,
+  } as const;
+}
+/** The labels of a single put, made once: a put does not build ten of them for the error it nearly never has. */
+const SINGLE_PUT = putLabels('options', 'payload');
+
 const jsonCodec: Codec<unknown> = { encode: (value) => JSON.stringify(value), decode: (text) => JSON.parse(text) };
 
 /**
@@ -208,20 +219,20 @@ export class TaskQueue<T = unknown> {
     const args: (string | number)[] = [messages.length, this.maxQueued];
     const ids: string[] = [];
     messages.forEach((message, index) => {
-      const at = total === 1 ? 'options' : `messages[${positions[index] ?? index}]`;
-      if (typeof message !== 'object' || message === null) throw new InvalidArgumentError(at, 'an object', message);
-      if (message.partitionKey !== undefined) checkPartitionKey(`${at}.partitionKey`, message.partitionKey);
-      const id = message.id === undefined ? nextId() : checkMessageId(`${at}.id`, message.id);
-      const delayMs = checkInteger(`${at}.delayMs`, message.delayMs ?? 0, 0, 365 * DAY_MS);
-      const maxAttempts = checkInteger(`${at}.maxAttempts`, message.maxAttempts ?? this.maxAttempts, 1, 1_000_000);
-      const vars = checkVars(`${at}.vars`, message.vars);
-      const hook = checkHookName(`${at}.hook`, message.hook);
-      const priority = checkInteger(`${at}.priority`, message.priority ?? 0, -100, 100);
-      const group = checkScopes(`${at}.scopes`, message.scopes);
-      const deps = checkDependencies(`${at}.dependsOn`, message.dependsOn, id);
-      const policy = checkDependencyPolicy(`${at}.onDependencyFailure`, message.onDependencyFailure);
+      const at = total === 1 ? SINGLE_PUT : putLabels(`messages[${positions[index] ?? index}]`);
+      if (typeof message !== 'object' || message === null) throw new InvalidArgumentError(at.message, 'an object', message);
+      if (message.partitionKey !== undefined) checkPartitionKey(at.partitionKey, message.partitionKey);
+      const id = message.id === undefined ? nextId() : checkMessageId(at.id, message.id);
+      const delayMs = checkInteger(at.delayMs, message.delayMs ?? 0, 0, 365 * DAY_MS);
+      const maxAttempts = checkInteger(at.maxAttempts, message.maxAttempts ?? this.maxAttempts, 1, 1_000_000);
+      const vars = checkVars(at.vars, message.vars);
+      const hook = checkHookName(at.hook, message.hook);
+      const priority = checkInteger(at.priority, message.priority ?? 0, -100, 100);
+      const group = checkScopes(at.scopes, message.scopes);
+      const deps = checkDependencies(at.dependsOn, message.dependsOn, id);
+      const policy = checkDependencyPolicy(at.onDependencyFailure, message.onDependencyFailure);
       args.push(
-        id, this.encode(message.payload, `${total === 1 ? 'payload' : `${at}.payload`}`), delayMs, maxAttempts,
+        id, this.encode(message.payload, at.payload), delayMs, maxAttempts,
         vars ? JSON.stringify(vars) : '', hook, priority, group, deps, policy,
       );
       ids.push(id);

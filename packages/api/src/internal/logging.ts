@@ -9,6 +9,8 @@ const CLIENT_CLOSED = 499;
 
 /** A URL fit for a log line: any `access_token` in its query is replaced. */
 export function redactUrl(url: string): string {
+  // A URL without a query, as nearly every request's, has no token to hide.
+  if (!url.includes('?')) return url;
   return url.replace(/([?&]access_token=)[^&#]*/gi, '$1[redacted]');
 }
 
