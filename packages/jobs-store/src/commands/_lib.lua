@@ -81,7 +81,8 @@ local pending_moves = {}
 -- call learnt or gathered must not leak into the next.
 local function reset_call_state()
   watched = nil
-  pending_moves = {}
+  -- Emptied only when a call left something in it (flush_moves empties it too): no new table per call.
+  if next(pending_moves) ~= nil then pending_moves = {} end
 end
 
 -- Publishes an event when someone watches.
@@ -91,6 +92,7 @@ local function publish(message)
 end
 
 local function flush_moves()
+  if next(pending_moves) == nil then return end
   for move, n in pairs(pending_moves) do redis.call('HINCRBY', MOVES, move, n) end
   pending_moves = {}
 end

@@ -59,7 +59,7 @@ local new_types = {}
 function H.before(_now)
   reset_call_state()
   purged_this_call = false
-  new_types = {}
+  if next(new_types) ~= nil then new_types = {} end
 end
 
 local function next_status(ctx)
@@ -282,9 +282,10 @@ H.remove = H.cancelJob
 -- Once per script call (queue-core calls it last): the moves and types gathered by the hooks above.
 function H.after()
   flush_moves()
+  if next(new_types) == nil then return end
   local types = {}
   for job_type in pairs(new_types) do types[#types + 1] = job_type end
-  if #types > 0 then redis.call('SADD', TYPES, unpack(types)) end
+  redis.call('SADD', TYPES, unpack(types))
 end
 
 return H

@@ -15,7 +15,7 @@
 local function add_message(id, payload, due, max, vars, hook, prio, group, schedule, deps, policy)
   local key = job_key(id)
   -- A hash with attempts is a message; one marked ended comes back to life through the hook.
-  local existing, record = read_message(key, { 'A', 'E' })
+  local existing, record = read_message(key, READ_PUT)
   local revive = existing[1] ~= false and existing[2] == '1'
   if existing[1] and not revive then return 'exists', '' end
   local live, failed, how = {}, nil, nil

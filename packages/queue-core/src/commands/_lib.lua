@@ -61,17 +61,23 @@ local rate_count, run_count = {}, {}
 -- The start of every call: its keys, Redis server time (so every consumer shares one clock), and the
 -- hooks' own per-call state.
 local function begin(_, args)
-  BASE = args[1]
-  local b = BASE .. ':'
-  K_READY, K_DELAYED, K_LEASED, K_DEAD = b .. 'ready', b .. 'delayed', b .. 'leased', b .. 'dead'
-  K_PAUSED, K_CANCEL, K_STATS, K_WAKE, K_WAITERS = b .. 'paused', b .. 'cancel', b .. 'stats', b .. 'wake', b .. 'waiters'
-  K_LIMITS, K_GROUPS, K_PRIO, K_SCHEDULES, K_BLOCKED = b .. 'limits', b .. 'groups', b .. 'prio', b .. 'schedules', b .. 'blocked'
+  -- The key names are made again only for another queue than the last call's (one library serves
+  -- every queue of the same hooks on the server).
+  if args[1] ~= BASE then
+    BASE = args[1]
+    local b = BASE .. ':'
+    K_READY, K_DELAYED, K_LEASED, K_DEAD = b .. 'ready', b .. 'delayed', b .. 'leased', b .. 'dead'
+    K_PAUSED, K_CANCEL, K_STATS, K_WAKE, K_WAITERS = b .. 'paused', b .. 'cancel', b .. 'stats', b .. 'wake', b .. 'waiters'
+    K_LIMITS, K_GROUPS, K_PRIO, K_SCHEDULES, K_BLOCKED = b .. 'limits', b .. 'groups', b .. 'prio', b .. 'schedules', b .. 'blocked'
+  end
   local t = redis.call('TIME')
   NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   cancel_pending = nil
   sched_on, waiters_on, paused_on = nil, false, false
   ageing, limits = nil, nil
-  rate_count, run_count = {}, {}
+  -- Emptied only when a call used them (the scheduled path): no new tables on every call.
+  if next(rate_count) ~= nil then rate_count = {} end
+  if next(run_count) ~= nil then run_count = {} end
   if HOOKS.before then HOOKS.before(NOW) end
 end
 
@@ -90,10 +96,15 @@ local INLINE_PAYLOAD_MAX = 64
 -- minute's hash expires 65 minutes after its first count), so that a dashboard has the last hour's
 -- throughput the moment it opens, the same through every API process.
 local MINUTE_TTL_MS = 65 * 60000
+-- The last minute's hash name, made again only when the minute or the queue changes.
+local minute_of, minute_base, minute_key = nil, nil, nil
 local function tally(name, n)
   redis.call('HINCRBY', K_STATS, name, n)
-  local minute = BASE .. ':tp:' .. math.floor(NOW / 60000)
-  if redis.call('HINCRBY', minute, name, n) == n then redis.call('PEXPIRE', minute, MINUTE_TTL_MS) end
+  local m = math.floor(NOW / 60000)
+  if m ~= minute_of or BASE ~= minute_base then
+    minute_of, minute_base, minute_key = m, BASE, BASE .. ':tp:' .. m
+  end
+  if redis.call('HINCRBY', minute_key, name, n) == n then redis.call('PEXPIRE', minute_key, MINUTE_TTL_MS) end
 end
 
 local function job_key(id)
@@ -104,21 +115,34 @@ local function payload_key(id)
   return BASE .. ':payload:' .. id
 end
 
--- One HMGET of the queue's fields `names` and the hooks' HOOK_FIELDS: the queue's values in order,
--- and the hooks' as a table by field name (ctx.record).
-local function read_message(key, names)
+-- The fields one read of a message asks for: the queue's `names`, then the hooks' HOOK_FIELDS.
+-- The busiest steps make theirs once, when the library loads (see read_message).
+local function fields_to_read(names)
   local all = {}
   for i = 1, #names do all[i] = names[i] end
   for i = 1, #HOOK_FIELDS do all[#names + i] = HOOK_FIELDS[i] end
-  if #all == 0 then return {}, {} end
-  local values = redis.call('HMGET', key, unpack(all))
+  return { all = all, n = #names }
+end
+
+-- One HMGET of the queue's fields `names` and the hooks' HOOK_FIELDS: the queue's values in order,
+-- and the hooks' as a table by field name (ctx.record). `names` is a list of field names, or what
+-- fields_to_read made of one.
+local function read_message(key, names)
+  local read = names.all and names or fields_to_read(names)
+  if #read.all == 0 then return {}, {} end
+  local values = redis.call('HMGET', key, unpack(read.all))
   local record = {}
   for i = 1, #HOOK_FIELDS do
-    local value = values[#names + i]
+    local value = values[read.n + i]
     if value then record[HOOK_FIELDS[i]] = value end
   end
   return values, record
 end
+
+-- The reads of the steps every message takes: its put, its lease and its acknowledgement.
+local READ_PUT = fields_to_read({ 'A', 'E' })
+local READ_LEASE = fields_to_read({ 'M', 'E', 'A', 'P' })
+local READ_ACK = fields_to_read({ 'T', 'A', 'K', 'N' })
 
 -- Writes the queue's `fields` (a flat field, value list) and what the step's hook asked to write
 -- (ctx.writes) in one HSET.
@@ -184,7 +208,7 @@ end
 -- Returns its payload, attempt and max attempts; nil when the id has no message (removed meanwhile).
 local function lease_one(id, token, lease_ms, consumer, counted)
   local key = job_key(id)
-  local fields, record = read_message(key, { 'M', 'E', 'A', 'P' })
+  local fields, record = read_message(key, READ_LEASE)
   if not fields[1] or fields[2] == '1' then return nil end
   local payload = fields[4] or redis.call('GET', payload_key(id))
   local attempt = (tonumber(fields[3]) or 0) + 1
@@ -279,12 +303,16 @@ end
 -- The fence: the message is leased and its token is `token`. Every step that ends or hands back a
 -- lease (ack, nack, expiry, release, dead-lettering) clears the token with it, so a matching token is
 -- a held lease: no need to look at the leased set as well. Returns the key, the queue's fields
--- `names` (after T) and the hooks' record; nil when stale.
+-- `names` (after T) and the hooks' record; nil when stale. `names` may also be a read that
+-- fields_to_read made of a list starting with 'T' (READ_ACK).
 local function held_lease(id, token, names)
   local key = job_key(id)
-  local all = { 'T' }
-  for i = 1, #names do all[i + 1] = names[i] end
-  local fields, record = read_message(key, all)
+  local read = names
+  if not names.all then
+    read = { 'T' }
+    for i = 1, #names do read[i + 1] = names[i] end
+  end
+  local fields, record = read_message(key, read)
   if fields[1] ~= token or token == '' then return nil end
   return key, fields, record
 end
@@ -336,7 +364,7 @@ end
 -- Acknowledges one lease: hook first (reads only were done before), then the queue's own writes.
 -- Returns 1 when acknowledged, 0 when the token is stale.
 local function ack_one(id, token, vars_json, hook)
-  local key, fields, record = held_lease(id, token, { 'A', 'K', 'N' })
+  local key, fields, record = held_lease(id, token, READ_ACK)
   if not key then return 0 end
   if hook == nil or hook == '' then hook = 'ack' end
   local ctx = { token = token, attempt = tonumber(fields[2]), vars = decode_vars(vars_json), record = record }

@@ -37,6 +37,8 @@ end
 -- batch with one bad message must be refused before anything of it is written. A hook that checks
 -- (`check_<hook>`) reads only, and answers nil or why the message cannot be taken.
 local earlier = {}
+-- Each message's vars, decoded once for its check and its put.
+local vars_of = {}
 for i = 0, count - 1 do
   local o = 4 + i * 10
   local hook = ARGV[o + 5]
@@ -44,7 +46,8 @@ for i = 0, count - 1 do
   local delay = tonumber(ARGV[o + 2])
   local due = nil
   if delay > 0 then due = NOW + delay end
-  local problem = call_hook('check_' .. hook, ARGV[o], { attempt = 0, dueAt = due, vars = decode_vars(ARGV[o + 4]) })
+  vars_of[i] = decode_vars(ARGV[o + 4])
+  local problem = call_hook('check_' .. hook, ARGV[o], { attempt = 0, dueAt = due, vars = vars_of[i] })
   if problem ~= nil then
     return redis.error_reply('HOTQ_REFUSED ' .. i .. ' ' .. tostring(problem))
   end
@@ -66,7 +69,7 @@ for i = 0, count - 1 do
   local delay = tonumber(ARGV[o + 2])
   local due = nil
   if delay > 0 then due = NOW + delay end
-  local outcome, detail = add_message(ARGV[o], ARGV[o + 1], due, ARGV[o + 3], decode_vars(ARGV[o + 4]), hook, ARGV[o + 6], ARGV[o + 7], nil, ARGV[o + 8], ARGV[o + 9])
+  local outcome, detail = add_message(ARGV[o], ARGV[o + 1], due, ARGV[o + 3], vars_of[i], hook, ARGV[o + 6], ARGV[o + 7], nil, ARGV[o + 8], ARGV[o + 9])
   if outcome == 'queued' then ready_added = ready_added + 1 end
   if outcome ~= 'exists' and outcome ~= 'refused' then added = added + 1 end
   out[#out + 1] = outcome
