@@ -53,7 +53,7 @@ describe('check', () => {
         throughput: { totals: { put: 2, acked: 1, retried: 0, dead: 0, expired: 0, released: 0 } },
       },
       commits: { finished: new Map([[ids[0], ['succeeded']], [ids[1], ['cancelled']]]), results: new Map([[ids[0], 1]]), commands: 10, files: ['f'], truncated: false },
-      events: new Map([[ids[0], 1], [ids[1], 1]]),
+      events: new Map([[ids[0], ['succeeded']], [ids[1], ['cancelled']]]),
       runs: new Map([[ids[0], 1]]),
     },
   });
@@ -78,6 +78,22 @@ describe('check', () => {
     expect(misses).toContain(`job ${ids[2]} (quick) was accepted but does not exist`);
     expect(misses).toContain(`job ${ids[3]} exists but was never accepted`);
     expect(misses).toContain(`job ${ids[1]} was cancelled (200) but ended succeeded`);
+  });
+
+  it('reports a job whose end was published twice, or with two statuses; on a cluster only the two statuses', () => {
+    const { jobs, seen } = clean();
+    seen.events.set(ids[0], ['succeeded', 'succeeded']);
+    seen.events.set(ids[1], ['cancelled', 'failed']);
+    const misses = check(jobs, seen).misses.join('\n');
+    expect(misses).toContain(`job ${ids[0]} published 2 terminal events`);
+    expect(misses).toContain(`job ${ids[1]} published terminal events of different statuses: cancelled, failed`);
+    // A cluster subscriber may receive a message again after a node restarts: the same status twice
+    // is the observer's repeat, while two different ends stay a miss.
+    seen.eventsMayRepeat = true;
+    const onCluster = check(jobs, seen);
+    expect(onCluster.misses.join('\n')).not.toContain(`job ${ids[0]} published`);
+    expect(onCluster.misses.join('\n')).toContain(`job ${ids[1]} published terminal events of different statuses`);
+    expect(onCluster.report.join('\n')).toContain('pub/sub terminal events per job: 2: 2');
   });
 
   it('accepts a job its DELETE found over and deleted, when it had ended exactly once', () => {

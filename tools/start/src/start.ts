@@ -80,15 +80,30 @@ async function main(): Promise<void> {
       console.log(line);
       return;
     }
-    const base = match[1];
-    console.log(`hotq is up: ${base}  (dashboard ${base}/, API reference ${base}/openapi.json)`);
-    console.log('submit a demo job:');
-    console.log(`  curl -s -X POST ${base}/jobs -H 'content-type: application/json' -d '{"type":"wordcount","params":{"text":"to be or not to be"}}'`);
-    console.log('read its result (use the id from the answer):');
-    console.log(`  curl -s ${base}/jobs/<id>/result`);
-    console.log('Ctrl-C stops everything.');
-    void noteEarlierJobs(base as string);
+    const base = match[1] as string;
+    // The API listens before its Redis connection is up (and answers 503 until then): "up" is said
+    // once it is ready, so that the first command pasted from here works.
+    void untilReady(base).then((ready) => {
+      console.log(`hotq is up: ${base}  (dashboard ${base}/, API reference ${base}/openapi.json)`);
+      if (!ready) console.log(`note: the API does not say it is ready yet (${base}/readyz); it answers 503 until Redis is reachable`);
+      console.log('submit a demo job:');
+      console.log(`  curl -s -X POST ${base}/jobs -H 'content-type: application/json' -d '{"type":"wordcount","params":{"text":"to be or not to be"}}'`);
+      console.log('read its result (use the id from the answer):');
+      console.log(`  curl -s ${base}/jobs/<id>/result`);
+      console.log('Ctrl-C stops everything.');
+      void noteEarlierJobs(base);
+    });
   });
+}
+
+/** Whether the API's /readyz answers 200 within `withinMs` (asked every 50 ms). */
+async function untilReady(base: string, withinMs = 30_000): Promise<boolean> {
+  for (const deadline = Date.now() + withinMs; Date.now() < deadline;) {
+    const status = await fetch(`${base}/readyz`).then(async (answer) => (await answer.arrayBuffer(), answer.status), () => 0);
+    if (status === 200) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
 }
 
 /**
