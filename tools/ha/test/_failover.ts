@@ -41,9 +41,13 @@ interface Child {
 function launch(args: string[], env: Record<string, string>): Child {
   const child = spawn(process.execPath, args, { env: environment(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
-  child.stderr.on('data', (chunk: Buffer) => {
+  const keep = (chunk: Buffer): void => {
     text = (text + chunk.toString()).slice(-20_000);
-  });
+  };
+  // Both streams are read to their end: a worker logs to stdout synchronously, and a pipe nobody
+  // reads fills up (64 KB) during a failover's warnings and then stops the worker in its next write.
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   return { process: child, output: () => text };
 }
 
@@ -112,6 +116,11 @@ export interface FailoverReport {
   ranAgain: number;
   /** From the kill until the first acknowledgement of a submission sent after it. */
   recoveryMs: number;
+  /**
+   * The workers as the run left them (still running, or how they ended) with the end of their
+   * output: what to read when jobs stayed unfinished.
+   */
+  workers: string;
 }
 
 /** Each replica writes the history it receives to an append-only file, read afterwards as the commit log. */
@@ -233,6 +242,11 @@ export async function runFailover(deployment: Deployment, options: { queue: stri
         finishedTwice,
         ranAgain: [...runs.values()].filter((count) => count > 1).length,
         recoveryMs: firstAfter === undefined ? Number.NaN : Math.round(firstAfter.at - killedAt),
+        workers: workers.map((worker, index) => {
+          const { exitCode, signalCode } = worker.process;
+          const state = exitCode === null && signalCode === null ? 'running' : `ended (${signalCode ?? `code ${exitCode}`})`;
+          return `--- worker ${index + 1}, ${state}:\n${worker.output().slice(-4_000)}`;
+        }).join('\n'),
       };
     } finally {
       client.disconnect();
