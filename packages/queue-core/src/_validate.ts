@@ -56,8 +56,12 @@ export function checkHookName(argument: string, value: unknown): string {
 const SCOPE = /^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_.:@-]{1,64}$/;
 const MAX_SCOPES = 9;
 
+function isScope(value: unknown, allowQueue: boolean): value is string {
+  return typeof value === 'string' && (SCOPE.test(value) || (allowQueue && value === 'queue'));
+}
+
 export function checkScope(argument: string, value: unknown, allowQueue: boolean): string {
-  if (typeof value !== 'string' || !(SCOPE.test(value) || (allowQueue && value === 'queue'))) {
+  if (!isScope(value, allowQueue)) {
     const forms = allowQueue ? '"queue" or ' : '';
     throw new InvalidArgumentError(argument, `${forms}"<kind>:<name>" (kind [a-z][a-z0-9_]*, name 1 to 64 of [A-Za-z0-9_.:@-])`, value);
   }
@@ -73,7 +77,7 @@ export function checkScopes(argument: string, value: unknown): string {
   // Checked in place, the label made only for a refusal: this runs for every job put.
   for (let index = 0; index < value.length; index += 1) {
     const scope: unknown = value[index];
-    if (typeof scope !== 'string' || !SCOPE.test(scope)) checkScope(`${argument}[${index}]`, scope, false);
+    if (!isScope(scope, false)) checkScope(`${argument}[${index}]`, scope, false);
   }
   const scopes = value as string[];
   if (scopes.length === 1) return scopes[0] as string;

@@ -23,7 +23,7 @@ local ENDINGS = { cancelled = ' was cancelled', missing = ' does not exist' }
 
 -- Waiting message `id` (hash `key`) ends dead-lettered because dependency `dep` ended `how`.
 local function fail_waiting(id, key, dep, how)
-  local _, record = read_message(key, {})
+  local _, record = read_message(key, fields_to_read({}))
   local reason = 'dependency ' .. dep .. (ENDINGS[how] or ' failed')
   local ctx = { attempt = 0, reason = reason, dependency = dep, record = record }
   call_hook('dead', id, ctx)
@@ -35,7 +35,7 @@ end
 
 -- Waiting message `id` (hash `key`) has no dependency left: ready, or delayed until its due time.
 local function unblock(id, key)
-  local f, record = read_message(key, { 'U', 'Y', 'L' })
+  local f, record = read_message(key, fields_to_read({ 'U', 'Y', 'L' }))
   local due = tonumber(f[1])
   local delayed = due ~= nil and due > NOW
   local ctx = { attempt = 0, record = record }

@@ -49,6 +49,8 @@
 local K_READY, K_DELAYED, K_LEASED, K_DEAD, K_PAUSED, K_CANCEL, K_STATS, K_WAKE, K_WAITERS
 local K_LIMITS, K_GROUPS, K_PRIO, K_SCHEDULES, K_BLOCKED
 local BASE, NOW
+-- The minute of the last throughput count and its hash's name (see tally); begin forgets them for another queue.
+local minute_of, minute_key
 -- Whether any leased message was asked to stop: read at most once per call (see any_cancel).
 local cancel_pending = nil
 -- What _sched.lua learns once per call: whether the scheduled path is on (nil: not looked at yet),
@@ -69,6 +71,7 @@ local function begin(_, args)
     K_READY, K_DELAYED, K_LEASED, K_DEAD = b .. 'ready', b .. 'delayed', b .. 'leased', b .. 'dead'
     K_PAUSED, K_CANCEL, K_STATS, K_WAKE, K_WAITERS = b .. 'paused', b .. 'cancel', b .. 'stats', b .. 'wake', b .. 'waiters'
     K_LIMITS, K_GROUPS, K_PRIO, K_SCHEDULES, K_BLOCKED = b .. 'limits', b .. 'groups', b .. 'prio', b .. 'schedules', b .. 'blocked'
+    minute_of = nil
   end
   local t = redis.call('TIME')
   NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -96,14 +99,10 @@ local INLINE_PAYLOAD_MAX = 64
 -- minute's hash expires 65 minutes after its first count), so that a dashboard has the last hour's
 -- throughput the moment it opens, the same through every API process.
 local MINUTE_TTL_MS = 65 * 60000
--- The last minute's hash name, made again only when the minute or the queue changes.
-local minute_of, minute_base, minute_key = nil, nil, nil
 local function tally(name, n)
   redis.call('HINCRBY', K_STATS, name, n)
   local m = math.floor(NOW / 60000)
-  if m ~= minute_of or BASE ~= minute_base then
-    minute_of, minute_base, minute_key = m, BASE, BASE .. ':tp:' .. m
-  end
+  if m ~= minute_of then minute_of, minute_key = m, BASE .. ':tp:' .. m end
   if redis.call('HINCRBY', minute_key, name, n) == n then redis.call('PEXPIRE', minute_key, MINUTE_TTL_MS) end
 end
 
@@ -115,8 +114,8 @@ local function payload_key(id)
   return BASE .. ':payload:' .. id
 end
 
--- The fields one read of a message asks for: the queue's `names`, then the hooks' HOOK_FIELDS.
--- The busiest steps make theirs once, when the library loads (see read_message).
+-- The fields one read of a message asks for: the queue's `names`, then the hooks' HOOK_FIELDS. The
+-- steps every message takes (put, lease, acknowledgement) make theirs once, when the library loads.
 local function fields_to_read(names)
   local all = {}
   for i = 1, #names do all[i] = names[i] end
@@ -124,11 +123,9 @@ local function fields_to_read(names)
   return { all = all, n = #names }
 end
 
--- One HMGET of the queue's fields `names` and the hooks' HOOK_FIELDS: the queue's values in order,
--- and the hooks' as a table by field name (ctx.record). `names` is a list of field names, or what
--- fields_to_read made of one.
-local function read_message(key, names)
-  local read = names.all and names or fields_to_read(names)
+-- One HMGET of what fields_to_read made `read` of: the queue's values in order, and the hooks' as a
+-- table by field name (ctx.record).
+local function read_message(key, read)
   if #read.all == 0 then return {}, {} end
   local values = redis.call('HMGET', key, unpack(read.all))
   local record = {}
@@ -303,15 +300,9 @@ end
 -- The fence: the message is leased and its token is `token`. Every step that ends or hands back a
 -- lease (ack, nack, expiry, release, dead-lettering) clears the token with it, so a matching token is
 -- a held lease: no need to look at the leased set as well. Returns the key, the queue's fields
--- `names` (after T) and the hooks' record; nil when stale. `names` may also be a read that
--- fields_to_read made of a list starting with 'T' (READ_ACK).
-local function held_lease(id, token, names)
+-- `read` (made by fields_to_read of a list that starts with 'T') and the hooks' record; nil when stale.
+local function held_lease(id, token, read)
   local key = job_key(id)
-  local read = names
-  if not names.all then
-    read = { 'T' }
-    for i = 1, #names do read[i + 1] = names[i] end
-  end
   local fields, record = read_message(key, read)
   if fields[1] ~= token or token == '' then return nil end
   return key, fields, record

@@ -9,7 +9,7 @@
 ]]
 local id, token = ARGV[2], ARGV[3]
 local delay, force_dead, reason = tonumber(ARGV[4]), ARGV[5] == '1', ARGV[6]
-local key, fields, record = held_lease(id, token, { 'A', 'M', 'K', 'Y', 'L', 'S', 'N' })
+local key, fields, record = held_lease(id, token, fields_to_read({ 'T', 'A', 'M', 'K', 'Y', 'L', 'S', 'N' }))
 if key == nil then return 'stale' end
 local attempt, max = tonumber(fields[2]) or 0, tonumber(fields[3]) or 1
 local prio, group = fields[5], fields[6]

@@ -11,7 +11,7 @@ local count = tonumber(ARGV[2])
 local released = 0
 for i = 0, count - 1 do
   local id, token = ARGV[3 + i * 2], ARGV[4 + i * 2]
-  local key, fields, record = held_lease(id, token, { 'A', 'K', 'Y', 'L', 'S', 'N' })
+  local key, fields, record = held_lease(id, token, fields_to_read({ 'T', 'A', 'K', 'Y', 'L', 'S', 'N' }))
   if key then free_slots(id, fields[3]) end
   if key and redis.call('SISMEMBER', K_CANCEL, id) == 1 then
     end_cancelled(id, key, token, tonumber(fields[2]), 'cancelled before it finished', nil, record, fields[7])

@@ -13,7 +13,7 @@ local id = ARGV[2]
 local hook = ARGV[4]
 if hook == '' then hook = 'remove' end
 local key = job_key(id)
-local fields, record = read_message(key, { 'A', 'E', 'T', 'C', 'L', 'W', 'N' })
+local fields, record = read_message(key, fields_to_read({ 'A', 'E', 'T', 'C', 'L', 'W', 'N' }))
 if not fields[1] then return { 'missing', '' } end
 if fields[2] == '1' then
   if redis.call('ZSCORE', K_DEAD, id) then return { 'dead', '' } end

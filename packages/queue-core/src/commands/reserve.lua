@@ -90,7 +90,7 @@ end
 local expired = redis.call('ZRANGEBYSCORE', K_LEASED, '-inf', NOW, 'LIMIT', 0, 100)
 for _, id in ipairs(expired) do
   local key = job_key(id)
-  local fields, record = read_message(key, { 'A', 'M', 'T', 'K', 'Y', 'L', 'S', 'N' })
+  local fields, record = read_message(key, fields_to_read({ 'A', 'M', 'T', 'K', 'Y', 'L', 'S', 'N' }))
   local attempt, max, token = tonumber(fields[1]) or 0, tonumber(fields[2]) or 1, fields[3]
   free_slots(id, fields[4])
   if redis.call('SISMEMBER', K_CANCEL, id) == 1 then
